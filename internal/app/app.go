@@ -1,0 +1,258 @@
+// Package app wires rcemu together: it opens and seeds the store, builds the services and the
+// HTTP server, binds the listener (so a taken port fails at once), and shuts down gracefully.
+// The CLI and the end-to-end tests share it.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/rcemu/rcemu/internal/api"
+	"github.com/rcemu/rcemu/internal/clock"
+	"github.com/rcemu/rcemu/internal/config"
+	"github.com/rcemu/rcemu/internal/control"
+	"github.com/rcemu/rcemu/internal/credentials"
+	"github.com/rcemu/rcemu/internal/directory"
+	"github.com/rcemu/rcemu/internal/oauth"
+	"github.com/rcemu/rcemu/internal/reqlog"
+	"github.com/rcemu/rcemu/internal/restapi"
+	"github.com/rcemu/rcemu/internal/seed"
+	"github.com/rcemu/rcemu/internal/store"
+	"github.com/rcemu/rcemu/internal/store/sqlstore"
+)
+
+// Version is rcemu's version, reported by discovery and the control plane.
+var Version = "0.1.0"
+
+// Meta keys of the store's settings.
+const (
+	metaSeed     = "seed"
+	metaJWTKey   = "jwt_signing_key"
+	metaTokenKey = "token_key"
+)
+
+// OpenStore opens the database and, when it is new, seeds it from seedPath (or the embedded
+// default). It returns the keys the database's tokens and credentials are signed with.
+func OpenStore(ctx context.Context, dbPath, seedPath string, log *slog.Logger) (*sqlstore.DB, oauth.Keys, error) {
+	db, err := sqlstore.Open(ctx, dbPath)
+	if err != nil {
+		return nil, oauth.Keys{}, fmt.Errorf("open database %s: %w", dbPath, err)
+	}
+	keys, err := ensureSeeded(ctx, db, seedPath, log)
+	if err != nil {
+		db.Close()
+		return nil, oauth.Keys{}, err
+	}
+	return db, keys, nil
+}
+
+func ensureSeeded(ctx context.Context, db store.Store, seedPath string, log *slog.Logger) (oauth.Keys, error) {
+	doc, err := db.Meta(ctx, metaSeed)
+	if errors.Is(err, store.ErrNotFound) {
+		raw := seed.Default()
+		if seedPath != "" {
+			if raw, err = os.ReadFile(seedPath); err != nil {
+				return oauth.Keys{}, fmt.Errorf("read seed: %w", err)
+			}
+		}
+		if err := loadSeed(ctx, db, raw); err != nil {
+			return oauth.Keys{}, err
+		}
+		if err := db.SetMeta(ctx, metaSeed, string(raw)); err != nil {
+			return oauth.Keys{}, err
+		}
+	} else if err != nil {
+		return oauth.Keys{}, err
+	} else if seedPath != "" {
+		if raw, err := os.ReadFile(seedPath); err == nil && string(raw) != doc {
+			log.Warn("the database is already seeded; --seed is ignored (start with a new --db to use it)", "seed", seedPath)
+		}
+	}
+	tokenKey, err := db.Meta(ctx, metaTokenKey)
+	if errors.Is(err, store.ErrNotFound) {
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		tokenKey = hex.EncodeToString(b)
+		err = db.SetMeta(ctx, metaTokenKey, tokenKey)
+	}
+	if err != nil {
+		return oauth.Keys{}, err
+	}
+	jwtKey, err := db.Meta(ctx, metaJWTKey)
+	if err != nil {
+		return oauth.Keys{}, err
+	}
+	return oauth.Keys{Token: []byte(tokenKey), JWT: jwtKey}, nil
+}
+
+// loadSeed parses a seed, mints the JWT credentials it leaves out, and loads it.
+func loadSeed(ctx context.Context, db store.Store, raw []byte) error {
+	res, err := seed.Parse(raw)
+	if err != nil {
+		return err
+	}
+	for i, c := range res.Dataset.Credentials {
+		if c.JWT == "" {
+			tok, err := oauth.MintUserJWT(res.JWTSigningKey, c, seed.DefaultCreationTime.Unix())
+			if err != nil {
+				return err
+			}
+			res.Dataset.Credentials[i].JWT = tok
+		}
+	}
+	if err := db.Load(ctx, res.Dataset); err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	return db.SetMeta(ctx, metaJWTKey, res.JWTSigningKey)
+}
+
+// App is one running emulator.
+type App struct {
+	Config config.Config
+	Log    *slog.Logger
+	Clock  *clock.Clock
+	Store  *sqlstore.DB
+	OAuth  *oauth.Service
+	Reqs   *reqlog.Log
+
+	handler  http.Handler
+	listener net.Listener
+	server   *http.Server
+	serveErr chan error
+	mu       sync.Mutex // serialises reset and import
+}
+
+// New prepares an App; Open does the work.
+func New(cfg config.Config, log *slog.Logger) *App {
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	}
+	return &App{Config: cfg, Log: log, Clock: clock.New()}
+}
+
+// Open opens the store, builds the server and binds the listen address.
+func (a *App) Open(ctx context.Context) error {
+	db, keys, err := OpenStore(ctx, a.Config.DB, a.Config.Seed, a.Log)
+	if err != nil {
+		return err
+	}
+	a.Store = db
+	a.OAuth = oauth.New(db, a.Clock, keys)
+	a.Reqs = reqlog.New(1000)
+
+	rt := &restapi.Router{}
+	restapi.RegisterDiscovery(rt, Version, "rcemu")
+	a.OAuth.Register(rt)
+	(&api.Handlers{Directory: &directory.Service{Store: db}}).Register(rt)
+	(&control.Handlers{Backend: a, Log: a.Reqs, Clock: a.Clock, Version: Version}).Register(rt)
+	a.handler = &restapi.Server{Router: rt, Auth: a.OAuth, Log: a.Log, Clock: a.Clock, MaxBody: a.Config.MaxBody,
+		Observe: a.Reqs.Add}
+
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		db.Close()
+		return fmt.Errorf("listen on %s: %w", a.Config.Addr, err)
+	}
+	a.listener = ln
+	a.server = &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+		ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
+	return nil
+}
+
+// Handler is the HTTP handler, for tests that serve it themselves.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Serve starts answering requests in the background.
+func (a *App) Serve() {
+	a.serveErr = make(chan error, 1)
+	go func() { a.serveErr <- a.server.Serve(a.listener) }()
+}
+
+// URL is the base URL clients use.
+func (a *App) URL() string {
+	addr := a.listener.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, fmt.Sprint(addr.Port))
+}
+
+// Close stops accepting requests, lets those under way finish, and closes the store.
+func (a *App) Close(ctx context.Context) error {
+	var errs []error
+	if a.server != nil {
+		if err := a.server.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if a.Store != nil {
+		errs = append(errs, a.Store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Reset returns the state to the seed the database was created with.
+func (a *App) Reset(ctx context.Context) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	raw, err := a.Store.Meta(ctx, metaSeed)
+	if err != nil {
+		return err
+	}
+	if err := a.Store.Clear(ctx); err != nil {
+		return err
+	}
+	if err := loadSeed(ctx, a.Store, []byte(raw)); err != nil {
+		return err
+	}
+	a.OAuth.Flush()
+	a.Reqs.Clear()
+	a.Clock.Reset()
+	return nil
+}
+
+// Export returns the whole state.
+func (a *App) Export(ctx context.Context) (store.Snapshot, error) { return a.Store.Export(ctx) }
+
+// Import replaces the whole state. Keys travel with the snapshot, so exported tokens and JWT
+// credentials stay valid after an import.
+func (a *App) Import(ctx context.Context, s store.Snapshot) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	have := map[string]bool{}
+	for _, row := range s.Tables["meta"] {
+		if k, ok := row["key"].(string); ok {
+			have[k] = true
+		}
+	}
+	for _, k := range []string{metaSeed, metaJWTKey, metaTokenKey} {
+		if !have[k] {
+			return fmt.Errorf("%w: the meta table has no %q row", store.ErrBadSnapshot, k)
+		}
+	}
+	if err := a.Store.Import(ctx, s); err != nil {
+		return err
+	}
+	keys, err := ensureSeeded(ctx, a.Store, "", a.Log)
+	if err != nil {
+		return err
+	}
+	a.OAuth.SetKeys(keys)
+	a.OAuth.Flush()
+	return nil
+}
+
+// Credentials lists what clients need to log in.
+func (a *App) Credentials(ctx context.Context, serverURL string) (credentials.Credentials, error) {
+	return credentials.Collect(ctx, a.Store, serverURL)
+}

@@ -1,0 +1,283 @@
+// Package oauth is the platform's OAuth 2.0 server under /restapi/oauth/: the token endpoint
+// (JWT bearer, password, authorization code with PKCE, refresh), revoke, the authorize login
+// page, and the bearer check every API call makes. Tokens live in the store, so they survive a
+// restart; expiry reads the injected clock.
+package oauth
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rcemu/rcemu/internal/rc"
+	"github.com/rcemu/rcemu/internal/store"
+)
+
+// Lifetimes and limits, as the platform documents them.
+const (
+	AccessTTL         = 3600 * time.Second
+	MinAccessTTL      = 600 * time.Second
+	RefreshTTL        = 604800 * time.Second
+	AuthCodeTTL       = 60 * time.Second
+	refreshRetryGrace = 60 * time.Second
+)
+
+// DefaultScopes are granted to apps whose seed names none.
+var DefaultScopes = []string{"ReadAccounts", "EditAccounts", "EditExtensions", "ReadMessages", "EditMessages",
+	"SMS", "InternalMessages", "Faxes", "ReadCallLog", "ReadCallRecording", "ReadPresence", "EditPresence",
+	"ReadContacts", "Contacts", "RingOut", "CallControl", "TeamMessaging", "WebSocket", "SubscriptionWebhook",
+	"WebSocketsSubscriptions", "VideoInternal", "Meetings"}
+
+// Keys are the secrets of one database.
+type Keys struct {
+	Token []byte // tags opaque tokens
+	JWT   string // signs and verifies users' JWT credentials
+}
+
+// Service issues and checks tokens.
+type Service struct {
+	store store.Store
+	clock rc.Clock
+	keys  Keys
+
+	mu    sync.RWMutex
+	cache map[string]*rc.Principal // access token → caller, for the hot path
+}
+
+// New builds a Service.
+func New(s store.Store, clock rc.Clock, keys Keys) *Service {
+	return &Service{store: s, clock: clock, keys: keys, cache: make(map[string]*rc.Principal)}
+}
+
+// Flush forgets cached callers; the control plane calls it when the state is replaced.
+func (s *Service) Flush() {
+	s.mu.Lock()
+	s.cache = make(map[string]*rc.Principal)
+	s.mu.Unlock()
+}
+
+func (s *Service) forgetSession(id string) {
+	s.mu.Lock()
+	for tok, p := range s.cache {
+		if p.SessionID == id {
+			delete(s.cache, tok)
+		}
+	}
+	s.mu.Unlock()
+}
+
+// Authenticate checks a bearer token: unparsable (OAU-149), corrupted (OAU-129), unknown,
+// revoked or refreshed away (OAU-213), expired (OAU-128).
+func (s *Service) Authenticate(ctx context.Context, token string) (*rc.Principal, error) {
+	s.mu.RLock()
+	p := s.cache[token]
+	s.mu.RUnlock()
+	if p != nil {
+		if !s.clock.Now().Before(p.ExpiresAt) {
+			return nil, rc.Unauthorized("OAU-128", "Access token expired.")
+		}
+		return p, nil
+	}
+	if e := checkToken(s.key().Token, token); e != nil {
+		return nil, e
+	}
+	t, err := s.store.Token(ctx, token)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (t.Retired || t.Kind != "access")) {
+		return nil, rc.Unauthorized("OAU-213", "Token not found")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !s.clock.Now().Before(t.ExpiresAt) {
+		return nil, rc.Unauthorized("OAU-128", "Access token expired.")
+	}
+	sess, err := s.store.Session(ctx, t.SessionID)
+	if err != nil {
+		return nil, err
+	}
+	if sess.Revoked {
+		return nil, rc.Unauthorized("OAU-213", "Token not found")
+	}
+	ext, err := s.store.Extension(ctx, sess.AccountID, sess.ExtensionID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, rc.Unauthorized("OAU-213", "Token not found")
+	}
+	if err != nil {
+		return nil, err
+	}
+	p = &rc.Principal{AccountID: sess.AccountID, ExtensionID: sess.ExtensionID, ClientID: sess.ClientID,
+		SessionID: sess.ID, Admin: ext.Admin, Scopes: strings.Fields(sess.Scope), ExpiresAt: t.ExpiresAt}
+	s.mu.Lock()
+	s.cache[token] = p
+	s.mu.Unlock()
+	return p, nil
+}
+
+// TokenResponse is the token endpoint's body (TokenInfo in the spec).
+type TokenResponse struct {
+	AccessToken           string `json:"access_token"`
+	TokenType             string `json:"token_type"`
+	ExpiresIn             int64  `json:"expires_in"`
+	RefreshToken          string `json:"refresh_token,omitempty"`
+	RefreshTokenExpiresIn int64  `json:"refresh_token_expires_in,omitempty"`
+	Scope                 string `json:"scope"`
+	OwnerID               string `json:"owner_id"`
+	EndpointID            string `json:"endpoint_id"`
+	SessionID             string `json:"session_id"`
+	SessionExpiresIn      int64  `json:"session_expires_in"`
+	SessionIdleTimeout    int64  `json:"session_idle_timeout"`
+}
+
+// ttls are the lifetimes a token request asked for, already clamped.
+type ttls struct{ access, refresh time.Duration }
+
+func randomID(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// login starts a session for an extension and returns its first tokens.
+func (s *Service) login(ctx context.Context, app rc.App, ext rc.Extension, lt ttls, endpointID string) (TokenResponse, error) {
+	if ext.Status != "Enabled" {
+		return TokenResponse{}, rc.OAuthError(401, "invalid_grant", "OAU-141", "Login for extension in current state is not allowed.")
+	}
+	now := s.clock.Now()
+	scopes := app.Scopes
+	if len(scopes) == 0 {
+		scopes = DefaultScopes
+	}
+	sess := rc.Session{ID: randomID(16), ClientID: app.ClientID, AccountID: ext.AccountID, ExtensionID: ext.ID,
+		Scope: strings.Join(scopes, " "), CreatedAt: now}
+	access, refresh := s.pair(sess.ID, now, lt, app)
+	tokens := []rc.Token{access}
+	if refresh.Token != "" {
+		tokens = append(tokens, refresh)
+	}
+	if err := s.store.CreateSession(ctx, sess, tokens...); err != nil {
+		return TokenResponse{}, err
+	}
+	return s.response(sess, access, refresh, now, endpointID), nil
+}
+
+func (s *Service) pair(sessionID string, now time.Time, lt ttls, app rc.App) (access, refresh rc.Token) {
+	access = rc.Token{Token: newToken(s.key().Token), Kind: "access", SessionID: sessionID, ExpiresAt: now.Add(lt.access)}
+	if app.Allows(rc.GrantRefreshToken) {
+		refresh = rc.Token{Token: newToken(s.key().Token), Kind: "refresh", SessionID: sessionID, ExpiresAt: now.Add(lt.refresh)}
+	}
+	return access, refresh
+}
+
+func (s *Service) response(sess rc.Session, access, refresh rc.Token, now time.Time, endpointID string) TokenResponse {
+	if endpointID == "" {
+		endpointID = randomID(11)
+	}
+	r := TokenResponse{AccessToken: access.Token, TokenType: "bearer", ExpiresIn: secondsUntil(now, access.ExpiresAt),
+		Scope: sess.Scope, OwnerID: strconv.FormatInt(sess.ExtensionID, 10), EndpointID: endpointID,
+		SessionID: sess.ID, SessionExpiresIn: int64(RefreshTTL / time.Second), SessionIdleTimeout: 0}
+	if refresh.Token != "" {
+		r.RefreshToken = refresh.Token
+		r.RefreshTokenExpiresIn = secondsUntil(now, refresh.ExpiresAt)
+	}
+	return r
+}
+
+func secondsUntil(now, t time.Time) int64 {
+	d := t.Sub(now) / time.Second
+	if d < 0 {
+		return 0
+	}
+	return int64(d)
+}
+
+// refresh exchanges a refresh token for a new pair and retires the old one. A retried refresh
+// with the token just used returns the pair it issued, for a short grace period.
+func (s *Service) refresh(ctx context.Context, app rc.App, token string, lt ttls, endpointID string) (TokenResponse, error) {
+	invalid := rc.OAuthError(400, "invalid_grant", "OAU-213", "Token not found")
+	if checkToken(s.key().Token, token) != nil {
+		return TokenResponse{}, rc.OAuthError(400, "invalid_grant", "OAU-149", "Unparsable refresh token")
+	}
+	t, err := s.store.Token(ctx, token)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && t.Kind != "refresh") {
+		return TokenResponse{}, invalid
+	}
+	if err != nil {
+		return TokenResponse{}, err
+	}
+	sess, err := s.store.Session(ctx, t.SessionID)
+	if err != nil {
+		return TokenResponse{}, err
+	}
+	if sess.Revoked {
+		return TokenResponse{}, invalid
+	}
+	if sess.ClientID != app.ClientID {
+		return TokenResponse{}, rc.OAuthError(400, "invalid_grant", "OAU-110", "Token was not issued for this application")
+	}
+	now := s.clock.Now()
+	if t.Retired {
+		acc, ref, ok := strings.Cut(t.Successor, " ")
+		if !ok || now.Sub(t.RetiredAt) > refreshRetryGrace {
+			return TokenResponse{}, invalid
+		}
+		na, err1 := s.store.Token(ctx, acc)
+		nr, err2 := s.store.Token(ctx, ref)
+		if err1 != nil || err2 != nil || na.Retired || nr.Retired {
+			return TokenResponse{}, invalid
+		}
+		return s.response(sess, na, nr, now, endpointID), nil
+	}
+	if !now.Before(t.ExpiresAt) {
+		return TokenResponse{}, rc.OAuthError(400, "invalid_grant", "OAU-128", "Refresh token expired")
+	}
+	access, refresh := s.pair(sess.ID, now, lt, app)
+	if err := s.store.RotateTokens(ctx, sess.ID, token, now, access, refresh); err != nil {
+		return TokenResponse{}, err
+	}
+	s.forgetSession(sess.ID)
+	return s.response(sess, access, refresh, now, endpointID), nil
+}
+
+// Revoke ends the session a token belongs to. Unknown tokens are not an error (RFC 7009).
+func (s *Service) Revoke(ctx context.Context, app rc.App, token string) error {
+	if checkToken(s.key().Token, token) != nil {
+		return nil
+	}
+	t, err := s.store.Token(ctx, token)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	sess, err := s.store.Session(ctx, t.SessionID)
+	if err != nil {
+		return err
+	}
+	if sess.ClientID != app.ClientID {
+		return nil
+	}
+	if err := s.store.RevokeSession(ctx, sess.ID); err != nil {
+		return err
+	}
+	s.forgetSession(sess.ID)
+	return nil
+}
+
+// SetKeys replaces the keys, after an import brought another database's state.
+func (s *Service) SetKeys(k Keys) {
+	s.mu.Lock()
+	s.keys = k
+	s.mu.Unlock()
+}
+
+func (s *Service) key() Keys {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.keys
+}

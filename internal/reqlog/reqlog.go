@@ -1,0 +1,167 @@
+// Package reqlog keeps what the control plane shows of past traffic: a bounded log of recent
+// requests and, per app, the User-Agent strings it sent checked against the platform's three
+// rules (send one; the same string for every request of an app instance; "Name/Version (details)").
+package reqlog
+
+import (
+	"regexp"
+	"sort"
+	"sync"
+
+	"github.com/rcemu/rcemu/internal/restapi"
+)
+
+// Log is safe for concurrent use.
+type Log struct {
+	mu   sync.Mutex
+	ring []restapi.Entry
+	next int
+	full bool
+	apps map[string]*app
+}
+
+type app struct {
+	requests   int
+	agents     map[string]int
+	missing    int
+	badForm    map[string]int
+	instances  map[string]map[string]bool // session → agents seen
+	lastAgents map[string]string
+}
+
+// New keeps the last size requests.
+func New(size int) *Log {
+	if size < 1 {
+		size = 1
+	}
+	return &Log{ring: make([]restapi.Entry, size), apps: make(map[string]*app)}
+}
+
+// productRE is RFC 1945's product token "Name/Version" followed by optional comments or further
+// products, as the platform's guide recommends.
+var productRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*/[0-9][A-Za-z0-9._+-]*(\s+\S.*)?$`)
+
+// Conforms reports whether ua follows the guide's "Name/Version (details)" form.
+func Conforms(ua string) bool { return productRE.MatchString(ua) }
+
+// Add records one request.
+func (l *Log) Add(e restapi.Entry) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.ring[l.next] = e
+	l.next++
+	if l.next == len(l.ring) {
+		l.next, l.full = 0, true
+	}
+	a := l.apps[e.ClientID]
+	if a == nil {
+		a = &app{agents: map[string]int{}, badForm: map[string]int{}, instances: map[string]map[string]bool{}}
+		l.apps[e.ClientID] = a
+	}
+	a.requests++
+	if e.UserAgent == "" {
+		a.missing++
+		return
+	}
+	a.agents[e.UserAgent]++
+	if !Conforms(e.UserAgent) {
+		a.badForm[e.UserAgent]++
+	}
+	if e.SessionID != "" {
+		seen := a.instances[e.SessionID]
+		if seen == nil {
+			seen = map[string]bool{}
+			a.instances[e.SessionID] = seen
+		}
+		seen[e.UserAgent] = true
+	}
+}
+
+// Recent returns up to limit entries, newest first.
+func (l *Log) Recent(limit int) []restapi.Entry {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := l.next
+	if l.full {
+		n = len(l.ring)
+	}
+	if limit <= 0 || limit > n {
+		limit = n
+	}
+	out := make([]restapi.Entry, 0, limit)
+	for i := 0; i < limit; i++ {
+		idx := (l.next - 1 - i + len(l.ring)) % len(l.ring)
+		out = append(out, l.ring[idx])
+	}
+	return out
+}
+
+// Clear forgets everything.
+func (l *Log) Clear() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	clear(l.ring)
+	l.next, l.full = 0, false
+	l.apps = make(map[string]*app)
+}
+
+// AgentUse is one User-Agent string an app sent.
+type AgentUse struct {
+	Value      string `json:"value"`
+	Requests   int    `json:"requests"`
+	Conforming bool   `json:"conforming"`
+}
+
+// Violation is one broken rule with how often it was broken.
+type Violation struct {
+	Rule    string `json:"rule"` // "sent", "consistent" or "format"
+	Count   int    `json:"count"`
+	Message string `json:"message"`
+}
+
+// AppReport is the User-Agent report of one app ("" for requests no app could be tied to).
+type AppReport struct {
+	ClientID   string      `json:"clientId"`
+	Requests   int         `json:"requests"`
+	UserAgents []AgentUse  `json:"userAgents"`
+	Violations []Violation `json:"violations"`
+}
+
+// Report returns the per-app User-Agent report, apps in client-id order.
+func (l *Log) Report() []AppReport {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]AppReport, 0, len(l.apps))
+	for id, a := range l.apps {
+		r := AppReport{ClientID: id, Requests: a.requests, UserAgents: []AgentUse{}, Violations: []Violation{}}
+		for ua, n := range a.agents {
+			r.UserAgents = append(r.UserAgents, AgentUse{Value: ua, Requests: n, Conforming: Conforms(ua)})
+		}
+		sort.Slice(r.UserAgents, func(i, j int) bool { return r.UserAgents[i].Value < r.UserAgents[j].Value })
+		if a.missing > 0 {
+			r.Violations = append(r.Violations, Violation{Rule: "sent", Count: a.missing,
+				Message: "requests carried neither User-Agent nor X-User-Agent"})
+		}
+		mixed := 0
+		for _, seen := range a.instances {
+			if len(seen) > 1 {
+				mixed++
+			}
+		}
+		if mixed > 0 {
+			r.Violations = append(r.Violations, Violation{Rule: "consistent", Count: mixed,
+				Message: "sessions of this app sent more than one User-Agent string"})
+		}
+		bad := 0
+		for _, n := range a.badForm {
+			bad += n
+		}
+		if bad > 0 {
+			r.Violations = append(r.Violations, Violation{Rule: "format", Count: bad,
+				Message: `User-Agent does not start with "Name/Version", e.g. "MyApp/1.2.0 (details)"`})
+		}
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ClientID < out[j].ClientID })
+	return out
+}

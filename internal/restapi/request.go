@@ -1,0 +1,124 @@
+package restapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/rcemu/rcemu/internal/rc"
+	"github.com/rcemu/rcemu/internal/restapi/apierror"
+	"github.com/rcemu/rcemu/internal/restapi/query"
+)
+
+// Handler serves one operation. It writes its success response itself (JSON, Redirect, NoContent
+// or anything else) and returns errors, which the conventions layer writes in RingCentral form.
+type Handler func(w http.ResponseWriter, r *Request) error
+
+// Request is an API request after the conventions layer has handled it: the effective method,
+// the decoded query, the matched path parameters and the authenticated caller with `~` resolved.
+type Request struct {
+	*http.Request
+	ID        string
+	Query     query.Values
+	Params    []Param
+	Principal *rc.Principal
+	// AccountID and ExtensionID are the resolved {accountId} and {extensionId}, when present.
+	AccountID   int64
+	ExtensionID int64
+	// ClientID is the calling app, as authentication found it; OAuth handlers set it themselves.
+	ClientID string
+	base     string
+}
+
+// Param returns the raw value of a path parameter.
+func (r *Request) Param(name string) string {
+	for _, p := range r.Params {
+		if p.Name == name {
+			return p.Value
+		}
+	}
+	return ""
+}
+
+// Base is this server's absolute base URL as the client addressed it ("http://127.0.0.1:8080").
+func (r *Request) Base() string { return r.base }
+
+// URI makes an absolute URI on this server from a path.
+func (r *Request) URI(path string) string { return r.base + path }
+
+// JSONTypes are the media types a JSON body may declare.
+func isJSON(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return false
+	}
+	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}
+
+// DecodeJSON reads a JSON body into v. Wrong media type → 415; too large → 413; unparsable →
+// CMN-103; a field of the wrong type → CMN-101 naming it.
+func (r *Request) DecodeJSON(v any) error {
+	ct := r.Header.Get("Content-Type")
+	if ct != "" && !isJSON(ct) {
+		return UnsupportedMediaType(ct)
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return TooLarge(mbe.Limit)
+		}
+		return &rc.Error{Status: 400, Code: "CMN-104", TopCode: "CMN-104", Message: "Cannot parse request"}
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return rc.BadJSON()
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return rc.Invalid(te.Field)
+		}
+		return rc.BadJSON()
+	}
+	return nil
+}
+
+// UnsupportedMediaType is the 415 for a body of a type the operation does not take.
+func UnsupportedMediaType(ct string) *rc.Error {
+	return &rc.Error{Status: 415, Code: "AGW-415", TopCode: "AGW-415",
+		Message: "Unsupported media type [" + ct + "]"}
+}
+
+// TooLarge is the 413 for a body over the limit.
+func TooLarge(limit int64) *rc.Error {
+	return &rc.Error{Status: 413, Code: "AGW-413", TopCode: "AGW-413",
+		Message: "Request entity too large: the limit is " + strconv.FormatInt(limit, 10) + " bytes"}
+}
+
+// JSON writes v with status and the platform's content type.
+func JSON(w http.ResponseWriter, status int, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // URIs keep their '&' as the platform sends them
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	h := w.Header()
+	h.Set("Content-Type", apierror.ContentType)
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, err = w.Write(b)
+	return err
+}
+
+// NoContent writes 204.
+func NoContent(w http.ResponseWriter) error {
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

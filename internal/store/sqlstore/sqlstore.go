@@ -1,0 +1,192 @@
+// Package sqlstore implements store.Store on SQLite (pure Go, modernc.org/sqlite): one writer
+// connection and a pool of readers over a WAL database, with embedded numbered migrations.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/rcemu/rcemu/internal/store"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// DB is a store.Store over one SQLite database file.
+type DB struct {
+	w, r    *sql.DB
+	tempDir string // set for ":memory:", removed on Close
+}
+
+var _ store.Store = (*DB)(nil)
+
+// Open opens (creating if needed) the database at path and applies pending migrations.
+// ":memory:" gives a throwaway database: a temporary file removed on Close, so that it gets the
+// same WAL and reader pool as a real one.
+func Open(ctx context.Context, path string) (*DB, error) {
+	db := &DB{}
+	if path == ":memory:" {
+		dir, err := os.MkdirTemp("", "rcemu-")
+		if err != nil {
+			return nil, err
+		}
+		db.tempDir = dir
+		path = filepath.Join(dir, "rcemu.db")
+	} else if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	// busy_timeout comes first so that the other pragmas wait for a lock instead of failing.
+	// WAL lets readers run beside the writer; foreign_keys is off by default in SQLite.
+	pragmas := "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	u := "file:" + (&url.URL{Path: path}).EscapedPath()
+	w, err := sql.Open("sqlite", u+"?"+pragmas+"&_txlock=immediate")
+	if err != nil {
+		db.cleanup()
+		return nil, err
+	}
+	w.SetMaxOpenConns(1) // SQLite has one writer; queueing here beats SQLITE_BUSY retries.
+	db.w = w
+	if err := db.migrate(ctx); err != nil {
+		w.Close()
+		db.cleanup()
+		return nil, err
+	}
+	r, err := sql.Open("sqlite", u+"?"+pragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		db.cleanup()
+		return nil, err
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	db.r = r
+	return db, nil
+}
+
+func (db *DB) cleanup() {
+	if db.tempDir != "" {
+		os.RemoveAll(db.tempDir)
+	}
+}
+
+// Close closes both pools and removes a throwaway database.
+func (db *DB) Close() error {
+	err := errors.Join(db.r.Close(), db.w.Close())
+	db.cleanup()
+	return err
+}
+
+// Migrations lists the embedded migration file names in the order they apply.
+func Migrations() ([]string, error) {
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+func migrationNumber(name string) (int, error) {
+	base := filepath.Base(name)
+	num, _, ok := strings.Cut(base, "_")
+	if !ok {
+		return 0, fmt.Errorf("migration %s: name must be NNNN_title.sql", base)
+	}
+	return strconv.Atoi(num)
+}
+
+// SchemaVersion is the number of the newest embedded migration.
+func SchemaVersion() int {
+	names, _ := Migrations()
+	if len(names) == 0 {
+		return 0
+	}
+	n, _ := migrationNumber(names[len(names)-1])
+	return n
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	var current int
+	if err := db.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	names, err := Migrations()
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		n, err := migrationNumber(name)
+		if err != nil {
+			return err
+		}
+		if n <= current {
+			continue
+		}
+		body, err := migrationFS.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		err = db.tx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return fmt.Errorf("migration %s: %w", filepath.Base(name), err)
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, n)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tx runs fn in a write transaction, committing when it returns nil.
+func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	return err
+}
+
+func isUnique(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// inList renders "col IN (?,?,...)" and appends the values to args.
+func inList(col string, vals []string, args *[]any) string {
+	ph := make([]string, len(vals))
+	for i, v := range vals {
+		ph[i] = "?"
+		*args = append(*args, v)
+	}
+	return col + " IN (" + strings.Join(ph, ",") + ")"
+}

@@ -1,0 +1,120 @@
+// Package store defines the persistence contracts the domain packages use. Implementations live
+// in subpackages (sqlstore); nothing above this layer sees SQL. Not-found results are
+// ErrNotFound, which callers turn into the RingCentral error that fits their parameter.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/rcemu/rcemu/internal/rc"
+)
+
+// ErrNotFound is returned when a looked-up row does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// ErrConflict is returned when a write would break a uniqueness rule.
+var ErrConflict = errors.New("store: conflict")
+
+// ExtensionFilter selects extensions of one account. Slices are unions; empty means any.
+type ExtensionFilter struct {
+	AccountID        int64
+	ExtensionNumbers []string
+	Emails           []string
+	Types            []string
+	Statuses         []string
+	Offset, Limit    int // Limit 0: no limit
+}
+
+// PhoneNumberFilter selects phone numbers of one account, optionally of one extension.
+type PhoneNumberFilter struct {
+	AccountID    int64
+	ExtensionID  int64 // 0: any
+	UsageTypes   []string
+	Types        []string
+	Statuses     []string
+	PaymentTypes []string
+	// ExtensionStatus keeps numbers assigned to extensions of that status; "" means any.
+	ExtensionStatus string
+	Offset, Limit   int
+}
+
+// Directory holds accounts, extensions and phone numbers.
+type Directory interface {
+	Account(ctx context.Context, id int64) (rc.Account, error)
+	Accounts(ctx context.Context) ([]rc.Account, error)
+	Extension(ctx context.Context, accountID, id int64) (rc.Extension, error)
+	ExtensionByNumber(ctx context.Context, accountID int64, number string) (rc.Extension, error)
+	// ListExtensions returns one page and the total number matching.
+	ListExtensions(ctx context.Context, f ExtensionFilter) ([]rc.Extension, int, error)
+	// UpdateExtension replaces a stored extension; ErrConflict if its number is taken.
+	UpdateExtension(ctx context.Context, e rc.Extension) error
+	PhoneNumber(ctx context.Context, accountID, id int64) (rc.PhoneNumber, error)
+	// FindPhoneNumber looks a hosted number up by its E.164 form, in any account.
+	FindPhoneNumber(ctx context.Context, number string) (rc.PhoneNumber, error)
+	ListPhoneNumbers(ctx context.Context, f PhoneNumberFilter) ([]rc.PhoneNumber, int, error)
+}
+
+// Auth holds apps, user credentials, OAuth sessions, tokens and authorization codes.
+type Auth interface {
+	App(ctx context.Context, clientID string) (rc.App, error)
+	Apps(ctx context.Context) ([]rc.App, error)
+	// CredentialsByUsername returns every credential whose username matches (a main number is
+	// shared by the users of an account).
+	CredentialsByUsername(ctx context.Context, username string) ([]rc.UserCredential, error)
+	Credential(ctx context.Context, extensionID int64) (rc.UserCredential, error)
+	Credentials(ctx context.Context) ([]rc.UserCredential, error)
+
+	// CreateSession stores a new session with its first tokens.
+	CreateSession(ctx context.Context, s rc.Session, tokens ...rc.Token) error
+	Session(ctx context.Context, id string) (rc.Session, error)
+	Token(ctx context.Context, token string) (rc.Token, error)
+	// RotateTokens retires every live token of the session at time at, records the new pair as
+	// the successor of the refresh token that was used, and stores the new tokens, atomically.
+	RotateTokens(ctx context.Context, sessionID, usedRefresh string, at time.Time, tokens ...rc.Token) error
+	// RevokeSession ends a session and every token of it.
+	RevokeSession(ctx context.Context, id string) error
+	PutAuthCode(ctx context.Context, c rc.AuthCode) error
+	// TakeAuthCode marks a code used and returns it as it was before.
+	TakeAuthCode(ctx context.Context, code string) (rc.AuthCode, error)
+}
+
+// Dataset is everything a seed creates.
+type Dataset struct {
+	Accounts     []rc.Account
+	Extensions   []rc.Extension
+	PhoneNumbers []rc.PhoneNumber
+	Apps         []rc.App
+	Credentials  []rc.UserCredential
+}
+
+// Snapshot is the whole state as one document: every table's rows, column → value.
+type Snapshot struct {
+	Format  string                      `json:"format"`
+	Version int                         `json:"schemaVersion"`
+	Tables  map[string][]map[string]any `json:"tables"`
+}
+
+// SnapshotFormat names the export document.
+const SnapshotFormat = "rcemu-state"
+
+// Store is everything rcemu persists.
+type Store interface {
+	Directory
+	Auth
+	// Meta reads a value of the emulator's own settings; ErrNotFound if unset.
+	Meta(ctx context.Context, key string) (string, error)
+	SetMeta(ctx context.Context, key, value string) error
+	// Load inserts a dataset into an empty store.
+	Load(ctx context.Context, d Dataset) error
+	// Clear deletes all data but the meta settings.
+	Clear(ctx context.Context) error
+	Export(ctx context.Context) (Snapshot, error)
+	// Import replaces the whole state with a snapshot, atomically; a bad snapshot changes nothing.
+	Import(ctx context.Context, s Snapshot) error
+	Close() error
+}
+
+// ErrBadSnapshot marks an import document that does not fit this rcemu's schema.
+var ErrBadSnapshot = errors.New("bad snapshot")
