@@ -113,7 +113,7 @@ func JSON(w http.ResponseWriter, status int, v any) error {
 	h.Set("Content-Type", apierror.ContentType)
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
-	_, err = w.Write(b)
+	_, err := w.Write(b)
 	return err
 }
 
