@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/rcemu/rcemu/internal/rc"
 )
@@ -49,8 +48,8 @@ func Body(e *rc.Error) []byte {
 			top = e.Code
 		}
 		items := []item{it}
-		if strings.HasPrefix(e.Code, "AGW-") {
-			// The gateway answers with an empty errors array: nothing behind it saw the request.
+		if e.Code == "AGW-404" {
+			// The platform answers an unknown path with an empty errors array (captured responses).
 			items = []item{}
 		}
 		v = restBody{ErrorCode: top, Message: e.Message, Errors: items,
