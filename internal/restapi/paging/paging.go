@@ -78,9 +78,12 @@ func Envelope(base string, q query.Values, p Page, total, count int) (self strin
 		info.PageStart, info.PageEnd = &start, &end
 	}
 	link := func(page int) *Link {
+		// The platform puts page and perPage last, after the filters and their defaults.
 		c := q.Clone()
-		c.Set("page", strconv.Itoa(page))
-		c.Set("perPage", strconv.Itoa(p.PerPage))
+		c.Del("page")
+		c.Del("perPage")
+		c.Add("page", strconv.Itoa(page))
+		c.Add("perPage", strconv.Itoa(p.PerPage))
 		return &Link{URI: base + "?" + c.Encode()}
 	}
 	nav.FirstPage = link(1)
