@@ -6,7 +6,6 @@ package rc
 import (
 	"errors"
 	"fmt"
-	"net/http"
 )
 
 // Error is a RingCentral API error. Handlers and services create it where the fault is found;
@@ -16,10 +15,10 @@ type Error struct {
 	Code       string // errors[0].errorCode, e.g. "CMN-102"
 	TopCode    string // top-level errorCode when the platform puts a symbolic name there ("InvalidParameter")
 	Message    string
-	Param      string // parameterName, when the error is about one input
-	Permission string // permissionName, when a permission is missing
-	OAuth      string // RFC 6749 `error` value, set on errors raised by /restapi/oauth/*
-	Header     http.Header
+	Param      string              // parameterName, when the error is about one input
+	Permission string              // permissionName, when a permission is missing
+	OAuth      string              // RFC 6749 `error` value, set on errors raised by /restapi/oauth/*
+	Header     map[string][]string // extra response headers (Allow, Retry-After...)
 }
 
 func (e *Error) Error() string {
@@ -42,7 +41,7 @@ func AsError(err error) *Error {
 // IsNotFound reports whether err is a 404 of any code.
 func IsNotFound(err error) bool {
 	var e *Error
-	return errors.As(err, &e) && e.Status == http.StatusNotFound
+	return errors.As(err, &e) && e.Status == 404
 }
 
 // Missing is CMN-100: a mandatory parameter is absent.

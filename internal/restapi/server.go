@@ -190,7 +190,7 @@ func (s *Server) serve(w *statusWriter, r *Request) (route *Route, err error) {
 		if allowed != nil {
 			e := &rc.Error{Status: 405, Code: "AGW-405", TopCode: "AGW-405",
 				Message: "Method [" + r.Method + "] is not allowed for this resource",
-				Header:  http.Header{"Allow": {strings.Join(allowed, ", ")}}}
+				Header:  map[string][]string{"Allow": {strings.Join(allowed, ", ")}}}
 			return nil, e
 		}
 		return nil, rc.PathNotFound()

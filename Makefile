@@ -1,0 +1,37 @@
+# rcemu — see README.md. `make test` is the whole test suite (what CI runs).
+GO  ?= go
+BIN := bin/rcemu
+
+.PHONY: run build test check unit e2e bench fuzz
+
+run:
+	$(GO) run ./cmd/rcemu
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/rcemu
+
+# The whole suite: formatting and vet, Go unit/integration tests (race detector on, fuzz seed
+# corpora included), then the end-to-end tests that drive the built binary with the official SDKs.
+test: check unit e2e
+
+check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+		if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+e2e: build
+	cd e2e && npm ci --no-audit --no-fund && RCEMU_BIN=$(CURDIR)/$(BIN) npm test
+
+# Loads rcemu and a bare net/http handler in the same run and prints req/s, p50, p99 and the
+# start-up and memory figures against their targets. Bounded in time, loopback only.
+bench: build
+	$(GO) run ./bench/load -bin $(CURDIR)/$(BIN)
+
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test -run XXX -fuzz FuzzParse -fuzztime $(FUZZTIME) ./internal/restapi/query/
+	$(GO) test -run XXX -fuzz FuzzRequest -fuzztime $(FUZZTIME) ./internal/restapi/
+	$(GO) test -run XXX -fuzz FuzzParse -fuzztime $(FUZZTIME) ./internal/seed/
