@@ -259,3 +259,23 @@ func TestRequestIDsAreUnique(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+func TestCORS(t *testing.T) {
+	srv, seen := newServer(t)
+	pre := do(t, srv, "OPTIONS", "/restapi/v1.0/account/~/extension/~", "", map[string]string{
+		"Origin": "http://app.example", "Access-Control-Request-Method": "PUT",
+		"Access-Control-Request-Headers": "authorization,content-type,x-user-agent"}, "")
+	if pre.status != 204 || pre.header.Get("Access-Control-Allow-Origin") != "http://app.example" ||
+		pre.header.Get("Access-Control-Allow-Headers") != "authorization,content-type,x-user-agent" ||
+		!strings.Contains(pre.header.Get("Access-Control-Allow-Methods"), "PUT") {
+		t.Fatalf("preflight: %d %v", pre.status, pre.header)
+	}
+	if len(*seen) != 0 {
+		t.Fatal("a preflight must not count as an API request")
+	}
+	r := do(t, srv, "GET", "/restapi/v1.0/account/~/extension/~", "user", map[string]string{"Origin": "http://app.example"}, "")
+	if r.status != 200 || r.header.Get("Access-Control-Allow-Origin") != "http://app.example" ||
+		!strings.Contains(r.header.Get("Access-Control-Expose-Headers"), "RCRequestId") {
+		t.Fatalf("CORS response: %d %v", r.status, r.header)
+	}
+}

@@ -114,6 +114,11 @@ func (s *Server) ServeHTTP(hw http.ResponseWriter, hr *http.Request) {
 	// Set directly, not through Header.Set, to keep the platform's spelling "RCRequestId".
 	h["RCRequestId"] = []string{req.ID}
 	h["Content-Language"] = []string{"en-US"}
+	if origin := hr.Header.Get("Origin"); origin != "" {
+		if cors(w, hr, origin) {
+			return
+		}
+	}
 
 	route, err := s.serve(w, req)
 	if err != nil {
@@ -150,6 +155,28 @@ func (s *Server) ServeHTTP(hw http.ResponseWriter, hr *http.Request) {
 		}
 		s.Observe(e)
 	}
+}
+
+// cors lets browser apps call rcemu as they call the platform: any origin, the headers the SDKs
+// send, and the response headers they read. It answers a preflight itself (true).
+func cors(w http.ResponseWriter, r *http.Request, origin string) bool {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Set("Access-Control-Allow-Credentials", "true")
+	h.Add("Vary", "Origin")
+	h.Set("Access-Control-Expose-Headers", "RCRequestId, Content-Language, Retry-After, X-Rate-Limit-Group, X-Rate-Limit-Limit, X-Rate-Limit-Remaining, X-Rate-Limit-Window")
+	if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" {
+		return false
+	}
+	h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
+	if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+		h.Set("Access-Control-Allow-Headers", req)
+	} else {
+		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-User-Agent, X-HTTP-Method-Override, Client-Id, Accept, Accept-Language")
+	}
+	h.Set("Access-Control-Max-Age", "600")
+	w.WriteHeader(http.StatusNoContent)
+	return true
 }
 
 // UserAgent returns the agent string a client identifies itself with: X-User-Agent first (what
