@@ -123,23 +123,25 @@ func lifetimes(f url.Values) (ttls, error) {
 	lt := ttls{access: AccessTTL, refresh: RefreshTTL}
 	if v := f.Get("access_token_ttl"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
+		if err != nil {
 			e := oauthInvalid("access_token_ttl")
 			e.Param = "access_token_ttl"
 			return lt, e
 		}
 		// The platform clamps rather than refuses: above the default gives the default, below the
-		// minimum gives the minimum.
+		// minimum gives the minimum. @ringcentral/sdk sends -1 when it refreshes after a 401.
 		lt.access = min(max(time.Duration(n)*time.Second, MinAccessTTL), AccessTTL)
 	}
 	if v := f.Get("refresh_token_ttl"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
+		if err != nil {
 			e := oauthInvalid("refresh_token_ttl")
 			e.Param = "refresh_token_ttl"
 			return lt, e
 		}
-		lt.refresh = min(time.Duration(n)*time.Second, RefreshTTL)
+		if n > 0 {
+			lt.refresh = min(time.Duration(n)*time.Second, RefreshTTL)
+		}
 	}
 	return lt, nil
 }
