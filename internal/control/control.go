@@ -146,13 +146,16 @@ func (h *Handlers) setClock(w http.ResponseWriter, r *restapi.Request) error {
 	if req.Reset {
 		h.Clock.Reset()
 	}
-	freeze := req.Freeze != nil && *req.Freeze
 	if req.Set != "" {
 		t, err := query.ParseTime(req.Set)
 		if err != nil {
 			return rc.Invalid("set")
 		}
-		h.Clock.Set(t, freeze || h.Clock.IsFrozen())
+		freeze := h.Clock.IsFrozen() // a frozen clock stays frozen unless told otherwise
+		if req.Freeze != nil {
+			freeze = *req.Freeze
+		}
+		h.Clock.Set(t, freeze)
 	} else if req.Freeze != nil {
 		if *req.Freeze {
 			h.Clock.Set(h.Clock.Now(), true)

@@ -220,27 +220,41 @@ func (s *Service) refresh(ctx context.Context, app rc.App, token string, lt ttls
 		return TokenResponse{}, rc.OAuthError(400, "invalid_grant", "OAU-110", "Token was not issued for this application")
 	}
 	now := s.clock.Now()
-	if t.Retired {
-		acc, ref, ok := strings.Cut(t.Successor, " ")
-		if !ok || now.Sub(t.RetiredAt) > refreshRetryGrace {
-			return TokenResponse{}, invalid
-		}
-		na, err1 := s.store.Token(ctx, acc)
-		nr, err2 := s.store.Token(ctx, ref)
-		if err1 != nil || err2 != nil || na.Retired || nr.Retired {
-			return TokenResponse{}, invalid
-		}
-		return s.response(sess, na, nr, now, endpointID), nil
-	}
-	if !now.Before(t.ExpiresAt) {
+	if !t.Retired && !now.Before(t.ExpiresAt) {
 		return TokenResponse{}, rc.OAuthError(400, "invalid_grant", "OAU-128", "Refresh token expired")
 	}
-	access, refresh := s.pair(sess.ID, now, lt, app)
-	if err := s.store.RotateTokens(ctx, sess.ID, token, now, access, refresh); err != nil {
-		return TokenResponse{}, err
+	if !t.Retired {
+		access, refresh := s.pair(sess.ID, now, lt, app)
+		err := s.store.RotateTokens(ctx, sess.ID, token, now, access, refresh)
+		if err == nil {
+			s.forgetSession(sess.ID)
+			return s.response(sess, access, refresh, now, endpointID), nil
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			return TokenResponse{}, err
+		}
+		// A concurrent refresh with the same token won: answer with the pair it issued.
+		if t, err = s.store.Token(ctx, token); err != nil {
+			return TokenResponse{}, err
+		}
 	}
-	s.forgetSession(sess.ID)
-	return s.response(sess, access, refresh, now, endpointID), nil
+	return s.successor(ctx, sess, t, now, endpointID)
+}
+
+// successor answers a refresh with a token already used: the pair that refresh issued, while it
+// is still the session's live pair and the grace period has not passed.
+func (s *Service) successor(ctx context.Context, sess rc.Session, used rc.Token, now time.Time, endpointID string) (TokenResponse, error) {
+	invalid := rc.OAuthError(400, "invalid_grant", "OAU-213", "Token not found")
+	acc, ref, ok := strings.Cut(used.Successor, " ")
+	if !ok || now.Sub(used.RetiredAt) > refreshRetryGrace {
+		return TokenResponse{}, invalid
+	}
+	na, err1 := s.store.Token(ctx, acc)
+	nr, err2 := s.store.Token(ctx, ref)
+	if err1 != nil || err2 != nil || na.Retired || nr.Retired {
+		return TokenResponse{}, invalid
+	}
+	return s.response(sess, na, nr, now, endpointID), nil
 }
 
 // Revoke ends the session a token belongs to. Unknown tokens are not an error (RFC 7009).

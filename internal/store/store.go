@@ -60,8 +60,8 @@ type Directory interface {
 type Auth interface {
 	App(ctx context.Context, clientID string) (rc.App, error)
 	Apps(ctx context.Context) ([]rc.App, error)
-	// CredentialsByUsername returns every credential whose username matches (a main number is
-	// shared by the users of an account).
+	// CredentialsByUsername returns every credential whose username, or whose extension's email,
+	// matches.
 	CredentialsByUsername(ctx context.Context, username string) ([]rc.UserCredential, error)
 	Credential(ctx context.Context, extensionID int64) (rc.UserCredential, error)
 	Credentials(ctx context.Context) ([]rc.UserCredential, error)
@@ -72,6 +72,7 @@ type Auth interface {
 	Token(ctx context.Context, token string) (rc.Token, error)
 	// RotateTokens retires every live token of the session at time at, records the new pair as
 	// the successor of the refresh token that was used, and stores the new tokens, atomically.
+	// ErrConflict means the refresh token was retired meanwhile (a concurrent refresh won).
 	RotateTokens(ctx context.Context, sessionID, usedRefresh string, at time.Time, tokens ...rc.Token) error
 	// RevokeSession ends a session and every token of it.
 	RevokeSession(ctx context.Context, id string) error

@@ -21,7 +21,8 @@ func (db *DB) Apps(ctx context.Context) ([]rc.App, error) {
 
 func (db *DB) CredentialsByUsername(ctx context.Context, username string) ([]rc.UserCredential, error) {
 	out, _, err := listJSON[rc.UserCredential](ctx, db.r,
-		`SELECT data, COUNT(*) OVER () FROM credentials WHERE username = ? COLLATE NOCASE ORDER BY rowid`, username)
+		`SELECT data, COUNT(*) OVER () FROM credentials WHERE username = ? COLLATE NOCASE
+			OR extension_id IN (SELECT id FROM extensions WHERE email <> '' AND lower(email) = lower(?)) ORDER BY rowid`, username, username)
 	return out, err
 }
 
@@ -87,6 +88,15 @@ func (db *DB) Token(ctx context.Context, token string) (rc.Token, error) {
 
 func (db *DB) RotateTokens(ctx context.Context, sessionID, usedRefresh string, at time.Time, tokens ...rc.Token) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
+		// Claim the used refresh token first: of two concurrent refreshes only one may rotate.
+		res, err := tx.ExecContext(ctx, `UPDATE tokens SET retired = 1, retired_at = ? WHERE token = ? AND retired = 0`,
+			at.UnixMilli(), usedRefresh)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return store.ErrConflict
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE tokens SET retired = 1, retired_at = ? WHERE session_id = ? AND retired = 0`,
 			at.UnixMilli(), sessionID); err != nil {
 			return err
