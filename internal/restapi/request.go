@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/rcemu/rcemu/internal/rc"
 	"github.com/rcemu/rcemu/internal/restapi/apierror"
@@ -100,18 +101,27 @@ func TooLarge(limit int64) *rc.Error {
 		Message: "Request entity too large: the limit is " + strconv.FormatInt(limit, 10) + " bytes"}
 }
 
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // JSON writes v with status and the platform's content type.
 func JSON(w http.ResponseWriter, status int, v any) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	buf := buffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 1<<16 { // do not keep the buffers of rare large bodies
+			buf.Reset()
+			buffers.Put(buf)
+		}
+	}()
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false) // URIs keep their '&' as the platform sends them
 	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	b := buf.Bytes()
+	b = b[:len(b)-1] // Encode's trailing newline
 	h := w.Header()
-	h.Set("Content-Type", apierror.ContentType)
-	h.Set("Content-Length", strconv.Itoa(len(b)))
+	h["Content-Type"] = []string{apierror.ContentType}
+	h["Content-Length"] = []string{strconv.Itoa(len(b))}
 	w.WriteHeader(status)
 	_, err := w.Write(b)
 	return err

@@ -27,6 +27,7 @@ func (db *DB) SetMeta(ctx context.Context, key, value string) error {
 }
 
 func (db *DB) Load(ctx context.Context, d store.Dataset) error {
+	defer db.cache.reset()
 	return db.tx(ctx, func(tx *sql.Tx) error { return load(ctx, tx, d) })
 }
 
@@ -83,6 +84,7 @@ func clearTables(ctx context.Context, tx *sql.Tx) error {
 }
 
 func (db *DB) Clear(ctx context.Context) error {
+	defer db.cache.reset()
 	return db.tx(ctx, func(tx *sql.Tx) error { return clearTables(ctx, tx) })
 }
 
@@ -159,6 +161,7 @@ func (db *DB) Import(ctx context.Context, s store.Snapshot) error {
 			}
 		}
 	}
+	defer db.cache.reset()
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		if err := clearTables(ctx, tx); err != nil {
 			return err

@@ -45,7 +45,15 @@ func listJSON[T any](ctx context.Context, q *sql.DB, query string, args ...any) 
 }
 
 func (db *DB) Account(ctx context.Context, id int64) (rc.Account, error) {
-	return getJSON[rc.Account](ctx, db.r, `SELECT data FROM accounts WHERE id = ?`, id)
+	if a, ok := db.cache.account(id); ok {
+		return a, nil
+	}
+	gen := db.cache.generation()
+	a, err := getJSON[rc.Account](ctx, db.r, `SELECT data FROM accounts WHERE id = ?`, id)
+	if err == nil {
+		db.cache.putAccount(gen, a)
+	}
+	return a, err
 }
 
 func (db *DB) Accounts(ctx context.Context) ([]rc.Account, error) {
@@ -54,7 +62,22 @@ func (db *DB) Accounts(ctx context.Context) ([]rc.Account, error) {
 }
 
 func (db *DB) Extension(ctx context.Context, accountID, id int64) (rc.Extension, error) {
-	return getJSON[rc.Extension](ctx, db.r, `SELECT data FROM extensions WHERE id = ? AND account_id = ?`, id, accountID)
+	if e, ok := db.cache.extension(id); ok {
+		if e.AccountID != accountID {
+			return rc.Extension{}, store.ErrNotFound
+		}
+		return e, nil
+	}
+	gen := db.cache.generation()
+	e, err := getJSON[rc.Extension](ctx, db.r, `SELECT data FROM extensions WHERE id = ?`, id)
+	if err != nil {
+		return e, err
+	}
+	db.cache.putExtension(gen, e)
+	if e.AccountID != accountID {
+		return rc.Extension{}, store.ErrNotFound
+	}
+	return e, nil
 }
 
 func (db *DB) ExtensionByNumber(ctx context.Context, accountID int64, number string) (rc.Extension, error) {
@@ -124,6 +147,7 @@ func (db *DB) UpdateExtension(ctx context.Context, e rc.Extension) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return store.ErrNotFound
 	}
+	db.cache.dropExtension(e.ID)
 	return nil
 }
 

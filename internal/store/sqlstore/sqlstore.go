@@ -28,6 +28,7 @@ var migrationFS embed.FS
 type DB struct {
 	w, r    *sql.DB
 	tempDir string // set for ":memory:", removed on Close
+	cache   *cache
 }
 
 var _ store.Store = (*DB)(nil)
@@ -36,7 +37,7 @@ var _ store.Store = (*DB)(nil)
 // ":memory:" gives a throwaway database: a temporary file removed on Close, so that it gets the
 // same WAL and reader pool as a real one.
 func Open(ctx context.Context, path string) (*DB, error) {
-	db := &DB{}
+	db := &DB{cache: newCache()}
 	if path == ":memory:" {
 		dir, err := os.MkdirTemp("", "rcemu-")
 		if err != nil {

@@ -1,0 +1,75 @@
+package sqlstore
+
+import (
+	"sync"
+
+	"github.com/rcemu/rcemu/internal/rc"
+)
+
+// cache keeps accounts and extensions in memory: every authenticated request reads them, and
+// reading them from SQLite (prepare, read transaction, JSON decode) cost more than the rest of
+// the request. Writes go through this process, which drops what they touch, so one rcemu per
+// database file sees its own writes. A generation counter keeps a read that raced a write from
+// caching the value it read before the write.
+type cache struct {
+	mu  sync.RWMutex
+	gen uint64
+	ext map[int64]rc.Extension
+	acc map[int64]rc.Account
+}
+
+func newCache() *cache {
+	return &cache{ext: map[int64]rc.Extension{}, acc: map[int64]rc.Account{}}
+}
+
+func (c *cache) generation() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.gen
+}
+
+func (c *cache) extension(id int64) (rc.Extension, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	e, ok := c.ext[id]
+	return e, ok
+}
+
+func (c *cache) account(id int64) (rc.Account, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	a, ok := c.acc[id]
+	return a, ok
+}
+
+func (c *cache) putExtension(gen uint64, e rc.Extension) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen == gen {
+		c.ext[e.ID] = e
+	}
+}
+
+func (c *cache) putAccount(gen uint64, a rc.Account) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen == gen {
+		c.acc[a.ID] = a
+	}
+}
+
+func (c *cache) dropExtension(id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	delete(c.ext, id)
+}
+
+// reset forgets everything; bulk writers call it after they commit.
+func (c *cache) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	clear(c.ext)
+	clear(c.acc)
+}
