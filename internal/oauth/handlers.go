@@ -146,13 +146,19 @@ func lifetimes(f url.Values) (ttls, error) {
 	return lt, nil
 }
 
-func (s *Service) handleToken(w http.ResponseWriter, r *restapi.Request) error {
-	ctx := r.Context()
+// authenticated reads a token-endpoint form and the app that sent it.
+func (s *Service) authenticated(r *restapi.Request) (url.Values, rc.App, error) {
 	f, err := form(r)
 	if err != nil {
-		return err
+		return nil, rc.App{}, err
 	}
-	app, err := s.client(ctx, r, f)
+	app, err := s.client(r.Context(), r, f)
+	return f, app, err
+}
+
+func (s *Service) handleToken(w http.ResponseWriter, r *restapi.Request) error {
+	ctx := r.Context()
+	f, app, err := s.authenticated(r)
 	if err != nil {
 		return err
 	}
@@ -327,11 +333,7 @@ func (s *Service) grantCode(ctx context.Context, app rc.App, f url.Values, lt tt
 
 func (s *Service) handleRevoke(w http.ResponseWriter, r *restapi.Request) error {
 	ctx := r.Context()
-	f, err := form(r)
-	if err != nil {
-		return err
-	}
-	app, err := s.client(ctx, r, f)
+	f, app, err := s.authenticated(r)
 	if err != nil {
 		return err
 	}
