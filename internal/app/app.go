@@ -154,6 +154,11 @@ func (a *App) Open(ctx context.Context) error {
 	a.OAuth.Register(rt)
 	(&api.Handlers{Directory: &directory.Service{Store: db}}).Register(rt)
 	(&control.Handlers{Backend: a, Log: a.Reqs, Clock: a.Clock, Version: Version}).Register(rt)
+	// Spec-served operations go last: a route a stateful handler already serves keeps its handler.
+	if err := a.openSpec(ctx, rt); err != nil {
+		db.Close()
+		return err
+	}
 	a.handler = &restapi.Server{Router: rt, Auth: a.OAuth, Log: a.Log, Clock: a.Clock, MaxBody: a.Config.MaxBody,
 		Observe: a.Reqs.Add}
 

@@ -20,6 +20,7 @@ type Config struct {
 	Addr     string // listen address
 	DB       string // SQLite file, or ":memory:"
 	Seed     string // seed file for a new database; "" means the embedded default
+	Spec     string // RingCentral OpenAPI file for the spec-served operations; "" means the cached copy, if any
 	LogLevel slog.Level
 	MaxBody  int64 // request body limit in bytes
 }
@@ -32,6 +33,7 @@ func Serve(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.StringVar(&c.Addr, "addr", envOr(getenv, "RCEMU_ADDR", "127.0.0.1:8080"), "listen address (RCEMU_ADDR)")
 	fs.StringVar(&c.DB, "db", envOr(getenv, "RCEMU_DB", DefaultDB), `SQLite database file, ":memory:" for a throwaway one (RCEMU_DB)`)
 	fs.StringVar(&c.Seed, "seed", getenv("RCEMU_SEED"), "YAML or JSON seed for a new database; default: the embedded seed (RCEMU_SEED)")
+	fs.StringVar(&c.Spec, "spec", getenv("RCEMU_SPEC"), "RingCentral OpenAPI spec (YAML or JSON) that serves every operation without a stateful handler (RCEMU_SPEC)")
 	level := fs.String("log-level", envOr(getenv, "RCEMU_LOG_LEVEL", "info"), "debug, info, warn or error (RCEMU_LOG_LEVEL)")
 	maxBody := fs.String("max-body", envOr(getenv, "RCEMU_MAX_BODY", "10485760"), "largest request body in bytes (RCEMU_MAX_BODY)")
 	if err := fs.Parse(args); err != nil {

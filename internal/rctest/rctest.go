@@ -207,5 +207,7 @@ func (a *App) Do(r Req) *Response {
 	if err != nil {
 		a.tb.Fatal(err)
 	}
-	return &Response{Status: res.StatusCode, Header: res.Header, Body: b}
+	out := &Response{Status: res.StatusCode, Header: res.Header, Body: b}
+	a.checkContract(r, out)
+	return out
 }
