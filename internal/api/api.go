@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/rcemu/rcemu/internal/directory"
+	"github.com/rcemu/rcemu/internal/messaging"
 	"github.com/rcemu/rcemu/internal/rc"
 	"github.com/rcemu/rcemu/internal/restapi"
 	"github.com/rcemu/rcemu/internal/restapi/paging"
@@ -16,6 +17,7 @@ import (
 // Handlers serves the stateful resources.
 type Handlers struct {
 	Directory *directory.Service
+	Messages  *messaging.Service
 }
 
 const v1 = "/restapi/v1.0"
@@ -32,6 +34,7 @@ func (h *Handlers) Register(rt *restapi.Router) {
 	rt.Handle("GET", ext+"/phone-number", h.listExtensionPhoneNumbers, restapi.Options{Permission: "ReadUserPhoneNumbers"})
 	rt.Handle("GET", acc+"/phone-number", h.listAccountPhoneNumbers, restapi.Options{})
 	rt.Handle("GET", acc+"/phone-number/{phoneNumberId}", h.readAccountPhoneNumber, restapi.Options{})
+	h.registerMessages(rt)
 }
 
 func (h *Handlers) readAccountInfo(w http.ResponseWriter, r *restapi.Request) error {

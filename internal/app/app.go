@@ -22,6 +22,8 @@ import (
 	"github.com/rcemu/rcemu/internal/control"
 	"github.com/rcemu/rcemu/internal/credentials"
 	"github.com/rcemu/rcemu/internal/directory"
+	"github.com/rcemu/rcemu/internal/events"
+	"github.com/rcemu/rcemu/internal/messaging"
 	"github.com/rcemu/rcemu/internal/oauth"
 	"github.com/rcemu/rcemu/internal/reqlog"
 	"github.com/rcemu/rcemu/internal/restapi"
@@ -42,12 +44,13 @@ const (
 
 // OpenStore opens the database and, when it is new, seeds it from seedPath (or the embedded
 // default). It returns the keys the database's tokens and credentials are signed with.
-func OpenStore(ctx context.Context, dbPath, seedPath string, log *slog.Logger) (*sqlstore.DB, oauth.Keys, error) {
+// Seeded messages are dated relative to now.
+func OpenStore(ctx context.Context, dbPath, seedPath string, log *slog.Logger, now time.Time) (*sqlstore.DB, oauth.Keys, error) {
 	db, err := sqlstore.Open(ctx, dbPath)
 	if err != nil {
 		return nil, oauth.Keys{}, fmt.Errorf("open database %s: %w", dbPath, err)
 	}
-	keys, err := ensureSeeded(ctx, db, seedPath, log)
+	keys, err := ensureSeeded(ctx, db, seedPath, log, now)
 	if err != nil {
 		db.Close()
 		return nil, oauth.Keys{}, err
@@ -55,7 +58,7 @@ func OpenStore(ctx context.Context, dbPath, seedPath string, log *slog.Logger) (
 	return db, keys, nil
 }
 
-func ensureSeeded(ctx context.Context, db store.Store, seedPath string, log *slog.Logger) (oauth.Keys, error) {
+func ensureSeeded(ctx context.Context, db store.Store, seedPath string, log *slog.Logger, now time.Time) (oauth.Keys, error) {
 	doc, err := db.Meta(ctx, metaSeed)
 	if errors.Is(err, store.ErrNotFound) {
 		raw := seed.Default()
@@ -64,7 +67,7 @@ func ensureSeeded(ctx context.Context, db store.Store, seedPath string, log *slo
 				return oauth.Keys{}, fmt.Errorf("read seed: %w", err)
 			}
 		}
-		if err := loadSeed(ctx, db, raw); err != nil {
+		if err := loadSeed(ctx, db, raw, now); err != nil {
 			return oauth.Keys{}, err
 		}
 		if err := db.SetMeta(ctx, metaSeed, string(raw)); err != nil {
@@ -95,8 +98,8 @@ func ensureSeeded(ctx context.Context, db store.Store, seedPath string, log *slo
 }
 
 // loadSeed parses a seed, mints the JWT credentials it leaves out, and loads it.
-func loadSeed(ctx context.Context, db store.Store, raw []byte) error {
-	res, err := seed.Parse(raw)
+func loadSeed(ctx context.Context, db store.Store, raw []byte, now time.Time) error {
+	res, err := seed.ParseAt(raw, now)
 	if err != nil {
 		return err
 	}
@@ -123,12 +126,15 @@ type App struct {
 	Store  *sqlstore.DB
 	OAuth  *oauth.Service
 	Reqs   *reqlog.Log
+	Bus    *events.Bus
+	Msgs   *messaging.Service
 
 	handler  http.Handler
 	listener net.Listener
 	server   *http.Server
 	serveErr chan error
-	mu       sync.Mutex // serialises reset and import
+	stop     context.CancelFunc // ends background work
+	mu       sync.Mutex         // serialises reset and import
 }
 
 // New prepares an App; Open does the work.
@@ -141,19 +147,21 @@ func New(cfg config.Config, log *slog.Logger) *App {
 
 // Open opens the store, builds the server and binds the listen address.
 func (a *App) Open(ctx context.Context) error {
-	db, keys, err := OpenStore(ctx, a.Config.DB, a.Config.Seed, a.Log)
+	db, keys, err := OpenStore(ctx, a.Config.DB, a.Config.Seed, a.Log, a.Clock.Now())
 	if err != nil {
 		return err
 	}
 	a.Store = db
 	a.OAuth = oauth.New(db, a.Clock, keys)
 	a.Reqs = reqlog.New(1000)
+	a.Bus = events.New(1000)
+	a.Msgs = messaging.New(db, a.Clock, a.Bus)
 
 	rt := &restapi.Router{}
 	restapi.RegisterDiscovery(rt, Version, "rcemu")
 	a.OAuth.Register(rt)
-	(&api.Handlers{Directory: &directory.Service{Store: db}}).Register(rt)
-	(&control.Handlers{Backend: a, Log: a.Reqs, Clock: a.Clock, Version: Version}).Register(rt)
+	(&api.Handlers{Directory: &directory.Service{Store: db}, Messages: a.Msgs}).Register(rt)
+	(&control.Handlers{Backend: a, Log: a.Reqs, Clock: a.Clock, Version: Version, Messages: a.Msgs, Bus: a.Bus}).Register(rt)
 	// Spec-served operations go last: a route a stateful handler already serves keeps its handler.
 	if err := a.openSpec(ctx, rt); err != nil {
 		db.Close()
@@ -180,6 +188,9 @@ func (a *App) Handler() http.Handler { return a.handler }
 func (a *App) Serve() {
 	a.serveErr = make(chan error, 1)
 	go func() { a.serveErr <- a.server.Serve(a.listener) }()
+	ctx, cancel := context.WithCancel(context.Background())
+	a.stop = cancel
+	go a.Msgs.Run(ctx, a.Log)
 }
 
 // URL is the base URL clients use.
@@ -195,6 +206,9 @@ func (a *App) URL() string {
 // Close stops accepting requests, lets those under way finish, and closes the store.
 func (a *App) Close(ctx context.Context) error {
 	var errs []error
+	if a.stop != nil {
+		a.stop()
+	}
 	if a.server != nil {
 		if err := a.server.Shutdown(ctx); err != nil {
 			errs = append(errs, err)
@@ -214,15 +228,17 @@ func (a *App) Reset(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	a.Clock.Reset() // before the seed loads: its messages are dated relative to now
 	if err := a.Store.Clear(ctx); err != nil {
 		return err
 	}
-	if err := loadSeed(ctx, a.Store, []byte(raw)); err != nil {
+	if err := loadSeed(ctx, a.Store, []byte(raw), a.Clock.Now()); err != nil {
 		return err
 	}
 	a.OAuth.Flush()
 	a.Reqs.Clear()
-	a.Clock.Reset()
+	a.Bus.Clear()
+	a.Msgs.SetDelays(messaging.Delays{})
 	return nil
 }
 
@@ -248,7 +264,7 @@ func (a *App) Import(ctx context.Context, s store.Snapshot) error {
 	if err := a.Store.Import(ctx, s); err != nil {
 		return err
 	}
-	keys, err := ensureSeeded(ctx, a.Store, "", a.Log)
+	keys, err := ensureSeeded(ctx, a.Store, "", a.Log, a.Clock.Now())
 	if err != nil {
 		return err
 	}

@@ -91,7 +91,7 @@ func creds(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	db, _, err := app.OpenStore(ctx, cfg.DB, cfg.Seed, log)
+	db, _, err := app.OpenStore(ctx, cfg.DB, cfg.Seed, log, time.Now())
 	if err != nil {
 		return err
 	}

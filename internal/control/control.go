@@ -13,6 +13,8 @@ import (
 
 	"github.com/rcemu/rcemu/internal/clock"
 	"github.com/rcemu/rcemu/internal/credentials"
+	"github.com/rcemu/rcemu/internal/events"
+	"github.com/rcemu/rcemu/internal/messaging"
 	"github.com/rcemu/rcemu/internal/rc"
 	"github.com/rcemu/rcemu/internal/reqlog"
 	"github.com/rcemu/rcemu/internal/restapi"
@@ -33,10 +35,12 @@ type Backend interface {
 
 // Handlers serves the control plane.
 type Handlers struct {
-	Backend Backend
-	Log     *reqlog.Log
-	Clock   *clock.Clock
-	Version string
+	Backend  Backend
+	Log      *reqlog.Log
+	Clock    *clock.Clock
+	Version  string
+	Messages *messaging.Service
+	Bus      *events.Bus
 }
 
 // Register adds the control routes.
@@ -53,6 +57,7 @@ func (h *Handlers) Register(rt *restapi.Router) {
 	rt.Handle("GET", Prefix+"/user-agents", h.userAgents, o)
 	rt.Handle("GET", Prefix+"/clock", h.getClock, o)
 	rt.Handle("POST", Prefix+"/clock", h.setClock, o)
+	h.registerMessaging(rt)
 }
 
 func (h *Handlers) health(w http.ResponseWriter, r *restapi.Request) error {
@@ -169,6 +174,12 @@ func (h *Handlers) setClock(w http.ResponseWriter, r *restapi.Request) error {
 			return rc.Invalid("advance")
 		}
 		h.Clock.Advance(d)
+	}
+	if h.Messages != nil {
+		// Apply what the new time made due before answering, so a test sees it at once.
+		if _, err := h.Messages.ApplyDue(r.Context()); err != nil {
+			return err
+		}
 	}
 	return restapi.JSON(w, 200, h.clockBody())
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/rcemu/rcemu/internal/rc"
 	"github.com/rcemu/rcemu/internal/restapi/apierror"
@@ -33,7 +34,9 @@ type Request struct {
 	ExtensionID int64
 	// ClientID is the calling app, as authentication found it; OAuth handlers set it themselves.
 	ClientID string
-	base     string
+	// Now is the emulator's time when the request arrived; one request sees one instant.
+	Now  time.Time
+	base string
 }
 
 // Param returns the raw value of a path parameter.
@@ -76,7 +79,13 @@ func (r *Request) DecodeJSON(v any) error {
 		}
 		return &rc.Error{Status: 400, Code: "CMN-104", TopCode: "CMN-104", Message: "Cannot parse request"}
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
+	return decodeJSONBytes(bytes.TrimSpace(body), v)
+}
+
+// decodeJSONBytes maps JSON failures to the platform's errors: CMN-103 for unparsable JSON,
+// CMN-101 naming the field for a value of the wrong type.
+func decodeJSONBytes(body []byte, v any) error {
+	if len(body) == 0 {
 		return rc.BadJSON()
 	}
 	if err := json.Unmarshal(body, v); err != nil {

@@ -109,7 +109,7 @@ func NewRequestID() string {
 func (s *Server) ServeHTTP(hw http.ResponseWriter, hr *http.Request) {
 	start := time.Now()
 	w := &statusWriter{ResponseWriter: hw}
-	req := &Request{Request: hr, ID: NewRequestID(), base: baseURL(hr)}
+	req := &Request{Request: hr, ID: NewRequestID(), base: baseURL(hr), Now: s.Clock.Now()}
 	h := w.Header()
 	// Set directly, not through Header.Set, to keep the platform's spelling "RCRequestId".
 	h["RCRequestId"] = []string{req.ID}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,6 +31,21 @@ type File struct {
 	CreationTime  string    `yaml:"creationTime" json:"creationTime"`
 	Apps          []App     `yaml:"apps" json:"apps"`
 	Accounts      []Account `yaml:"accounts" json:"accounts"`
+	Messages      []Message `yaml:"messages" json:"messages"`
+}
+
+// Message is one record of a seeded message store. Its time is relative to the moment the seed
+// loads (`ago`), so that a fresh instance's default 24-hour message list shows it.
+type Message struct {
+	ID          int64    `yaml:"id"`
+	ExtensionID int64    `yaml:"extensionId"` // whose store
+	Type        string   `yaml:"type"`        // SMS (default) or Pager
+	Direction   string   `yaml:"direction"`   // Inbound (default) or Outbound
+	From        string   `yaml:"from"`        // E.164 number, or an extension number for Pager
+	To          []string `yaml:"to"`
+	Text        string   `yaml:"text"`
+	Ago         string   `yaml:"ago"` // e.g. "2h30m"
+	ReadStatus  string   `yaml:"readStatus"`
 }
 
 // App is a seeded client application; no clientSecret makes it public (PKCE).
@@ -96,19 +112,22 @@ var (
 // the same bodies on every fresh start.
 var DefaultCreationTime = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// Parse reads and checks a seed document. Missing ids are assigned deterministically in document
-// order, so the same document always gives the same ids.
-func Parse(doc []byte) (Result, error) {
+// Parse reads and checks a seed document as if it loaded at DefaultCreationTime.
+func Parse(doc []byte) (Result, error) { return ParseAt(doc, DefaultCreationTime) }
+
+// ParseAt reads and checks a seed document that loads at now. Missing ids are assigned
+// deterministically in document order, so the same document always gives the same ids.
+func ParseAt(doc []byte, now time.Time) (Result, error) {
 	var f File
 	dec := yaml.NewDecoder(strings.NewReader(string(doc)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil {
 		return Result{}, fmt.Errorf("seed: %w", err)
 	}
-	return f.build()
+	return f.build(now)
 }
 
-func (f File) build() (Result, error) {
+func (f File) build(now time.Time) (Result, error) {
 	var errs []error
 	fail := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	created := DefaultCreationTime
@@ -254,10 +273,100 @@ func (f File) build() (Result, error) {
 		}
 		d.Accounts = append(d.Accounts, acc)
 	}
+	exts := map[int64]rc.Extension{}
+	for _, e := range d.Extensions {
+		exts[e.ID] = e
+	}
+	for i, m := range f.Messages {
+		msg, err := buildMessage(m, exts, now)
+		if err != nil {
+			fail("messages[%d]: %v", i, err)
+			continue
+		}
+		d.Messages = append(d.Messages, msg)
+	}
 	if len(errs) > 0 {
 		return Result{}, fmt.Errorf("seed: %w", errors.Join(errs...))
 	}
 	return Result{Dataset: d, JWTSigningKey: key}, nil
+}
+
+func buildMessage(m Message, exts map[int64]rc.Extension, now time.Time) (*rc.Message, error) {
+	owner, ok := exts[m.ExtensionID]
+	if !ok {
+		return nil, fmt.Errorf("extensionId %d is not a seeded extension", m.ExtensionID)
+	}
+	typ := orDefault(m.Type, "SMS")
+	if typ != "SMS" && typ != "Pager" {
+		return nil, fmt.Errorf("type %q: seeds hold SMS and Pager messages", typ)
+	}
+	dir := orDefault(m.Direction, "Inbound")
+	if dir != "Inbound" && dir != "Outbound" {
+		return nil, fmt.Errorf("direction %q is not Inbound or Outbound", dir)
+	}
+	ago := time.Duration(0)
+	if m.Ago != "" {
+		var err error
+		if ago, err = time.ParseDuration(m.Ago); err != nil || ago < 0 {
+			return nil, fmt.Errorf("ago %q is not a duration such as 2h30m", m.Ago)
+		}
+	}
+	if m.Text == "" || m.From == "" || len(m.To) == 0 {
+		return nil, errors.New("from, to and text are required")
+	}
+	at := now.Add(-ago).Truncate(time.Millisecond)
+	read := orDefault(m.ReadStatus, map[string]string{"Inbound": "Unread", "Outbound": "Read"}[dir])
+	status := map[string]string{"Inbound": "Received", "Outbound": "Delivered"}[dir]
+	if typ == "Pager" && dir == "Outbound" {
+		status = "Sent"
+	}
+	party := func(v string) (rc.Party, error) {
+		if typ == "SMS" {
+			if !e164RE.MatchString(v) {
+				return rc.Party{}, fmt.Errorf("%q is not an E.164 number", v)
+			}
+			return rc.Party{PhoneNumber: v}, nil
+		}
+		for _, e := range exts {
+			if e.AccountID == owner.AccountID && e.ExtensionNumber == v {
+				return rc.Party{ExtensionNumber: v, ExtensionID: e.ID, Name: e.Name}, nil
+			}
+		}
+		return rc.Party{}, fmt.Errorf("extension number %q is not in the owner's account", v)
+	}
+	from, err := party(m.From)
+	if err != nil {
+		return nil, err
+	}
+	msg := &rc.Message{ID: m.ID, AccountID: owner.AccountID, ExtensionID: owner.ID, Type: typ, Direction: dir,
+		Availability: "Alive", ReadStatus: read, MessageStatus: status, Priority: "Normal", From: from, Subject: m.Text,
+		CreationTime: at, LastModifiedTime: at,
+		Attachments: []rc.Attachment{{Type: "Text", ContentType: "text/plain", Size: len(m.Text), Content: []byte(m.Text)}}}
+	parts := []string{m.From}
+	for _, t := range m.To {
+		p, err := party(t)
+		if err != nil {
+			return nil, err
+		}
+		if dir == "Outbound" && typ == "SMS" {
+			p.MessageStatus = "Delivered"
+		}
+		msg.To = append(msg.To, p)
+		parts = append(parts, t)
+	}
+	if typ == "Pager" {
+		parts = nil
+		for _, p := range append([]rc.Party{msg.From}, msg.To...) {
+			parts = append(parts, strconv.FormatInt(p.ExtensionID, 10))
+		}
+	}
+	msg.ConversationID = rc.ConversationID(parts...)
+	if dir == "Outbound" && typ == "SMS" {
+		msg.SMSAttempts = 1
+		t := at
+		msg.SMSDeliveryTime = &t
+	}
+	return msg, nil
 }
 
 func firstNumber(ps []PhoneNumber) string {

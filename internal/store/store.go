@@ -81,6 +81,46 @@ type Auth interface {
 	TakeAuthCode(ctx context.Context, code string) (rc.AuthCode, error)
 }
 
+// MessageFilter selects messages of one extension's store. Slices are unions; empty means any.
+type MessageFilter struct {
+	ExtensionID     int64
+	Types           []string
+	Directions      []string
+	Availabilities  []string
+	ReadStatuses    []string
+	ConversationIDs []int64
+	PhoneNumber     string
+	DateFrom        time.Time // inclusive; zero: unbounded
+	DateTo          time.Time // exclusive; zero: unbounded
+	// Distinct keeps only the newest message of each conversation.
+	Distinct      bool
+	Offset, Limit int
+}
+
+// Messages holds the message stores and attachments.
+type Messages interface {
+	// InsertMessages stores new messages atomically. It assigns ids (each attachment's id derives
+	// from its message's), change sequence numbers, and keeps attachment contents.
+	InsertMessages(ctx context.Context, msgs ...*rc.Message) error
+	// Message returns a message of an extension's store.
+	Message(ctx context.Context, extensionID, id int64) (rc.Message, error)
+	// MessageByID returns a message of any store.
+	MessageByID(ctx context.Context, id int64) (rc.Message, error)
+	ListMessages(ctx context.Context, f MessageFilter) ([]rc.Message, int, error)
+	// UpdateMessages rewrites messages atomically, each with a new change sequence number.
+	// A message whose availability becomes Purged loses its attachment contents.
+	UpdateMessages(ctx context.Context, msgs ...rc.Message) error
+	AttachmentContent(ctx context.Context, messageID, attachmentID int64) ([]byte, error)
+	// ChangedSince returns an extension's messages changed after seq, oldest change first.
+	ChangedSince(ctx context.Context, extensionID, seq int64, limit int) ([]rc.Message, error)
+	// LastSeq is the newest change sequence number.
+	LastSeq(ctx context.Context) (int64, error)
+	// DueMessages returns messages whose scheduled status change is due at or before t.
+	DueMessages(ctx context.Context, t time.Time, limit int) ([]rc.Message, error)
+	// Outbox returns messages sent to numbers rcemu does not host, newest first.
+	Outbox(ctx context.Context, limit int) ([]rc.Message, error)
+}
+
 // Dataset is everything a seed creates.
 type Dataset struct {
 	Accounts     []rc.Account
@@ -88,6 +128,7 @@ type Dataset struct {
 	PhoneNumbers []rc.PhoneNumber
 	Apps         []rc.App
 	Credentials  []rc.UserCredential
+	Messages     []*rc.Message
 }
 
 // Snapshot is the whole state as one document: every table's rows, column → value.
@@ -104,6 +145,7 @@ const SnapshotFormat = "rcemu-state"
 type Store interface {
 	Directory
 	Auth
+	Messages
 	// Meta reads a value of the emulator's own settings; ErrNotFound if unset.
 	Meta(ctx context.Context, key string) (string, error)
 	SetMeta(ctx context.Context, key, value string) error

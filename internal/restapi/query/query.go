@@ -103,12 +103,18 @@ func (v Values) Encode() string {
 			if b.Len() > 0 {
 				b.WriteByte('&')
 			}
-			b.WriteString(url.QueryEscape(k))
+			b.WriteString(escape(k))
 			b.WriteByte('=')
-			b.WriteString(url.QueryEscape(val))
+			b.WriteString(escape(val))
 		}
 	}
 	return b.String()
+}
+
+// escape is url.QueryEscape but for ':', which the platform leaves as it is in the dates it
+// echoes (dateFrom=2018-09-17T12:53:00.000Z).
+func escape(s string) string {
+	return strings.ReplaceAll(url.QueryEscape(s), "%3A", ":")
 }
 
 // Clone returns an independent copy.

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -12,7 +13,8 @@ import (
 
 // dataTables lists the tables that hold state, parents before children so that inserts in this
 // order and deletes in reverse order respect the foreign keys.
-var dataTables = []string{"accounts", "extensions", "phone_numbers", "apps", "credentials", "sessions", "tokens", "auth_codes"}
+var dataTables = []string{"accounts", "extensions", "phone_numbers", "apps", "credentials", "sessions", "tokens", "auth_codes",
+	"messages", "attachments"}
 
 func (db *DB) Meta(ctx context.Context, key string) (string, error) {
 	var v string
@@ -28,7 +30,12 @@ func (db *DB) SetMeta(ctx context.Context, key, value string) error {
 
 func (db *DB) Load(ctx context.Context, d store.Dataset) error {
 	defer db.cache.reset()
-	return db.tx(ctx, func(tx *sql.Tx) error { return load(ctx, tx, d) })
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if err := load(ctx, tx, d); err != nil {
+			return err
+		}
+		return insertMessages(ctx, tx, d.Messages)
+	})
 }
 
 func load(ctx context.Context, tx *sql.Tx, d store.Dataset) error {
@@ -116,7 +123,8 @@ func (db *DB) Export(ctx context.Context) (store.Snapshot, error) {
 			row := make(map[string]any, len(cols))
 			for i, c := range cols {
 				if b, ok := vals[i].([]byte); ok {
-					vals[i] = string(b)
+					// BLOBs (attachment contents) travel base64-encoded, so the document stays JSON.
+					vals[i] = map[string]any{"base64": base64.StdEncoding.EncodeToString(b)}
 				}
 				row[c] = vals[i]
 			}
@@ -185,8 +193,17 @@ func (db *DB) Import(ctx context.Context, s store.Snapshot) error {
 							v = n.String()
 						}
 					}
+					if m, ok := v.(map[string]any); ok && len(m) == 1 {
+						if enc, ok := m["base64"].(string); ok {
+							b, err := base64.StdEncoding.DecodeString(enc)
+							if err != nil {
+								return fmt.Errorf("%w: %s.%s is not valid base64", store.ErrBadSnapshot, t, c)
+							}
+							v = b
+						}
+					}
 					switch v.(type) {
-					case nil, string, int64, bool:
+					case nil, string, int64, bool, []byte:
 					default:
 						return fmt.Errorf("%w: value of %s.%s must be a string, number, boolean or null", store.ErrBadSnapshot, t, c)
 					}

@@ -1,0 +1,641 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rcemu/rcemu/internal/messaging"
+	"github.com/rcemu/rcemu/internal/rc"
+	"github.com/rcemu/rcemu/internal/restapi"
+	"github.com/rcemu/rcemu/internal/restapi/paging"
+	"github.com/rcemu/rcemu/internal/restapi/query"
+	"github.com/rcemu/rcemu/internal/store"
+)
+
+func (h *Handlers) registerMessages(rt *restapi.Router) {
+	ext := v1 + "/account/{accountId}/extension/{extensionId}"
+	read := restapi.Options{Permission: "ReadMessages"}
+	edit := restapi.Options{Permission: "EditMessages"}
+	rt.Handle("POST", ext+"/sms", h.createSMS, restapi.Options{Permission: "OutboundSMS"})
+	rt.Handle("POST", ext+"/company-pager", h.createPager, restapi.Options{Permission: "InternalSMS"})
+	rt.Handle("GET", ext+"/message-store", h.listMessages, read)
+	rt.Handle("DELETE", ext+"/message-store", h.deleteMessagesByFilter, edit)
+	rt.Handle("GET", ext+"/message-store/{messageId}", h.readMessage, read)
+	rt.Handle("PUT", ext+"/message-store/{messageId}", h.updateMessage, edit)
+	rt.Handle("PATCH", ext+"/message-store/{messageId}", h.patchMessage, edit)
+	rt.Handle("DELETE", ext+"/message-store/{messageId}", h.deleteMessage, edit)
+	rt.Handle("GET", ext+"/message-store/{messageId}/content/{attachmentId}", h.readMessageContent, read)
+	rt.Handle("GET", ext+"/message-sync", h.syncMessages, read)
+}
+
+// --- wire shapes ---
+
+type messageParty struct {
+	PhoneNumber     string `json:"phoneNumber,omitempty"`
+	ExtensionNumber string `json:"extensionNumber,omitempty"`
+	ExtensionID     string `json:"extensionId,omitempty"`
+	Name            string `json:"name,omitempty"`
+	Location        string `json:"location,omitempty"`
+	MessageStatus   string `json:"messageStatus,omitempty"`
+	FaxErrorCode    string `json:"faxErrorCode,omitempty"`
+}
+
+type messageAttachment struct {
+	ID          int64  `json:"id"`
+	URI         string `json:"uri"`
+	Type        string `json:"type"`
+	ContentType string `json:"contentType"`
+	FileName    string `json:"fileName,omitempty"`
+	Size        int    `json:"size"`
+	VMDuration  int    `json:"vmDuration,omitempty"`
+}
+
+type conversationInfo struct {
+	ID  string `json:"id"`
+	URI string `json:"uri"`
+}
+
+type messageRecord struct {
+	URI                   string              `json:"uri"`
+	ID                    int64               `json:"id"`
+	ExtensionID           string              `json:"extensionId"`
+	To                    []messageParty      `json:"to"`
+	From                  messageParty        `json:"from"`
+	Type                  string              `json:"type"`
+	CreationTime          string              `json:"creationTime"`
+	ReadStatus            string              `json:"readStatus"`
+	Priority              string              `json:"priority"`
+	Attachments           []messageAttachment `json:"attachments"`
+	Direction             string              `json:"direction"`
+	Availability          string              `json:"availability"`
+	Subject               string              `json:"subject,omitempty"`
+	MessageStatus         string              `json:"messageStatus"`
+	ConversationID        int64               `json:"conversationId,omitempty"`
+	Conversation          *conversationInfo   `json:"conversation,omitempty"`
+	LastModifiedTime      string              `json:"lastModifiedTime"`
+	SMSDeliveryTime       string              `json:"smsDeliveryTime,omitempty"`
+	SMSSendingAttempts    int                 `json:"smsSendingAttemptsCount,omitempty"`
+	DeliveryErrorCode     string              `json:"deliveryErrorCode,omitempty"`
+	SegmentCount          int                 `json:"segmentCount,omitempty"`
+	PgToDepartment        *bool               `json:"pgToDepartment,omitempty"`
+	FaxResolution         string              `json:"faxResolution,omitempty"`
+	FaxPageCount          *int                `json:"faxPageCount,omitempty"`
+	CoverIndex            *int                `json:"coverIndex,omitempty"`
+	CoverPageText         string              `json:"coverPageText,omitempty"`
+	VMTranscriptionStatus string              `json:"vmTranscriptionStatus,omitempty"`
+}
+
+func party(p rc.Party) messageParty {
+	mp := messageParty{PhoneNumber: p.PhoneNumber, ExtensionNumber: p.ExtensionNumber, Name: p.Name,
+		Location: p.Location, MessageStatus: p.MessageStatus, FaxErrorCode: p.FaxErrorCode}
+	if p.ExtensionID != 0 {
+		mp.ExtensionID = id(p.ExtensionID)
+	}
+	return mp
+}
+
+func messageURI(r *restapi.Request, m rc.Message) string {
+	return extensionURI(r, m.AccountID, m.ExtensionID) + "/message-store/" + id(m.ID)
+}
+
+// newMessageRecord builds a message's wire form (GetMessageInfoResponse).
+func newMessageRecord(r *restapi.Request, m rc.Message) messageRecord {
+	uri := messageURI(r, m)
+	rec := messageRecord{URI: uri, ID: m.ID, ExtensionID: id(m.ExtensionID), From: party(m.From), Type: m.Type,
+		CreationTime: rc.FormatTime(m.CreationTime), ReadStatus: m.ReadStatus, Priority: m.Priority,
+		Direction: m.Direction, Availability: m.Availability, Subject: m.Subject, MessageStatus: m.MessageStatus,
+		LastModifiedTime: rc.FormatTime(m.LastModifiedTime), SMSSendingAttempts: m.SMSAttempts,
+		DeliveryErrorCode: m.DeliveryErrorCode, SegmentCount: m.SegmentCount, FaxResolution: m.FaxResolution,
+		CoverPageText: m.CoverPageText, VMTranscriptionStatus: m.VMTranscription,
+		To: make([]messageParty, len(m.To)), Attachments: make([]messageAttachment, len(m.Attachments))}
+	for i, p := range m.To {
+		rec.To[i] = party(p)
+	}
+	for i, a := range m.Attachments {
+		rec.Attachments[i] = messageAttachment{ID: a.ID, URI: uri + "/content/" + id(a.ID), Type: a.Type,
+			ContentType: a.ContentType, FileName: a.FileName, Size: a.Size, VMDuration: a.VMDuration}
+	}
+	if m.ConversationID != 0 {
+		rec.ConversationID = m.ConversationID
+		rec.Conversation = &conversationInfo{ID: id(m.ConversationID), URI: r.URI(v1 + "/conversation/" + id(m.ConversationID))}
+	}
+	if m.SMSDeliveryTime != nil {
+		rec.SMSDeliveryTime = rc.FormatTime(*m.SMSDeliveryTime)
+	}
+	if m.Type == "Pager" {
+		v := m.PgToDepartment
+		rec.PgToDepartment = &v
+	}
+	if m.Type == "Fax" {
+		pages, cover := m.FaxPageCount, m.CoverIndex
+		rec.FaxPageCount, rec.CoverIndex = &pages, &cover
+	}
+	return rec
+}
+
+func sender(r *restapi.Request) messaging.Sender {
+	return messaging.Sender{AccountID: r.AccountID, ExtensionID: r.ExtensionID}
+}
+
+// checkExtension makes sure {extensionId} names an extension of the account.
+func (h *Handlers) checkExtension(r *restapi.Request) error {
+	_, err := h.Directory.Extension(r.Context(), r.AccountID, r.ExtensionID)
+	return err
+}
+
+// --- sending ---
+
+func (h *Handlers) createSMS(w http.ResponseWriter, r *restapi.Request) error {
+	if err := h.checkExtension(r); err != nil {
+		return err
+	}
+	var req messaging.SMSRequest
+	if err := decodeMessageBody(r, &req, textFields, nil); err != nil {
+		return err
+	}
+	tm, err := h.Messages.CheckSMS(r.Context(), sender(r), req, false)
+	if err != nil {
+		return err
+	}
+	m, err := h.Messages.SendText(r.Context(), sender(r), tm)
+	if err != nil {
+		return err
+	}
+	return restapi.JSON(w, 200, newMessageRecord(r, m))
+}
+
+func (h *Handlers) createPager(w http.ResponseWriter, r *restapi.Request) error {
+	if err := h.checkExtension(r); err != nil {
+		return err
+	}
+	var req messaging.PagerRequest
+	if err := r.DecodeJSON(&req); err != nil {
+		return err
+	}
+	m, err := h.Messages.SendPager(r.Context(), sender(r), req)
+	if err != nil {
+		return err
+	}
+	return restapi.JSON(w, 200, newMessageRecord(r, m))
+}
+
+// decodeMessageBody reads a JSON body, or a multipart one whose JSON part or form fields carry
+// the request (fields turns form fields into the JSON body); files go to onFile.
+func decodeMessageBody(r *restapi.Request, v any, fields func(url.Values) ([]byte, error), onFile func(restapi.FilePart) error) error {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if !strings.HasPrefix(mt, "multipart/") {
+		return r.DecodeJSON(v)
+	}
+	m, err := restapi.ReadMultipart(r)
+	if err != nil {
+		return err
+	}
+	return m.Decode(v, onFile, fields)
+}
+
+// textFields turns the form fields of an SMS, MMS or fax request (from, to repeated, text,
+// country, and the fax settings) into its JSON body.
+func textFields(f url.Values) ([]byte, error) {
+	body := map[string]any{}
+	if v := f.Get("from"); v != "" {
+		body["from"] = map[string]string{"phoneNumber": v}
+	}
+	var to []map[string]string
+	for _, raw := range f["to"] {
+		for _, n := range strings.Split(raw, ",") {
+			if n = strings.TrimSpace(n); n != "" {
+				to = append(to, map[string]string{"phoneNumber": n})
+			}
+		}
+	}
+	if to != nil {
+		body["to"] = to
+	}
+	for _, k := range []string{"text", "faxResolution", "sendTime", "coverPageText"} {
+		if f.Has(k) {
+			body[k] = f.Get(k)
+		}
+	}
+	if v := f.Get("coverIndex"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, rc.Invalid("coverIndex")
+		}
+		body["coverIndex"] = n
+	}
+	if v := f.Get("isoCode"); v != "" {
+		body["country"] = map[string]string{"isoCode": v}
+	}
+	if v := f.Get("country"); v != "" {
+		body["country"] = map[string]string{"isoCode": v}
+	}
+	return json.Marshal(body)
+}
+
+// --- message store ---
+
+// listFilter reads the message-store filters shared by list and sync, and records the defaults
+// the platform injects in eff.
+func listFilter(r *restapi.Request, eff *query.Values, withDefaults bool) (store.MessageFilter, error) {
+	q := r.Query
+	f := store.MessageFilter{ExtensionID: r.ExtensionID}
+	var err error
+	if f.Types, err = q.Enum("messageType", rc.MessageTypes); err != nil {
+		return f, err
+	}
+	if f.Directions, err = q.Enum("direction", rc.MessageDirections); err != nil {
+		return f, err
+	}
+	if f.ReadStatuses, err = q.Enum("readStatus", rc.MessageReadStatuses); err != nil {
+		return f, err
+	}
+	if f.Availabilities, err = q.Enum("availability", rc.MessageAvailabilities); err != nil {
+		return f, err
+	}
+	for _, raw := range q.All("conversationId") {
+		for _, s := range strings.Split(raw, ",") {
+			n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+			if err != nil {
+				return f, rc.Invalid("conversationId")
+			}
+			f.ConversationIDs = append(f.ConversationIDs, n)
+		}
+	}
+	if pn := strings.TrimSpace(q.Get("phoneNumber")); pn != "" {
+		if !strings.HasPrefix(pn, "+") {
+			pn = "+" + pn
+		}
+		f.PhoneNumber = pn
+	}
+	if f.Distinct, err = q.Bool("distinctConversations", false); err != nil {
+		return f, err
+	}
+	dateTo, hasTo, err := q.Time("dateTo")
+	if err != nil {
+		return f, err
+	}
+	dateFrom, hasFrom, err := q.Time("dateFrom")
+	if err != nil {
+		return f, err
+	}
+	if hasTo {
+		f.DateTo = dateTo
+	}
+	if withDefaults {
+		if len(f.Availabilities) == 0 {
+			f.Availabilities = []string{"Alive"}
+			eff.Add("availability", "Alive")
+		}
+		if !hasFrom {
+			// The platform rounds its default up to the minute and echoes it.
+			end := dateTo
+			if !hasTo {
+				end = r.Now
+			}
+			dateFrom = end.Add(-24 * time.Hour)
+			if t := dateFrom.Truncate(time.Minute); !t.Equal(dateFrom) {
+				dateFrom = t.Add(time.Minute)
+			}
+			hasFrom = true
+			eff.Add("dateFrom", rc.FormatTime(dateFrom))
+		}
+	}
+	if hasFrom {
+		f.DateFrom = dateFrom
+	}
+	if !f.DateTo.IsZero() && !f.DateFrom.IsZero() && f.DateFrom.After(f.DateTo) {
+		return f, rc.Invalid("dateFrom")
+	}
+	return f, nil
+}
+
+func (h *Handlers) listMessages(w http.ResponseWriter, r *restapi.Request) error {
+	if err := h.checkExtension(r); err != nil {
+		return err
+	}
+	p, err := paging.Parse(r.Query)
+	if err != nil {
+		return err
+	}
+	eff := effective(r)
+	f, err := listFilter(r, &eff, true)
+	if err != nil {
+		return err
+	}
+	f.Offset, f.Limit = p.Offset(), p.PerPage
+	ms, total, err := h.Messages.List(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	records := make([]messageRecord, len(ms))
+	for i, m := range ms {
+		records[i] = newMessageRecord(r, m)
+	}
+	base := v1 + "/account/" + id(r.AccountID) + "/extension/" + id(r.ExtensionID) + "/message-store"
+	return list(w, r, base, eff, p, total, records)
+}
+
+// messageIDs reads {messageId}: one id, or up to 50 comma-separated ones.
+func messageIDs(r *restapi.Request) ([]int64, error) {
+	raw := strings.Split(r.Param("messageId"), ",")
+	if len(raw) > messaging.MaxBulkIDs {
+		return nil, &rc.Error{Status: 400, Code: "CMN-106", TopCode: "CMN-106",
+			Message: fmt.Sprintf("Batch request is limited to %d entries", messaging.MaxBulkIDs)}
+	}
+	ids := make([]int64, 0, len(raw))
+	for _, s := range raw {
+		n, err := parseID(strings.TrimSpace(s), "messageId")
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, n)
+	}
+	return ids, nil
+}
+
+func (h *Handlers) readMessage(w http.ResponseWriter, r *restapi.Request) error {
+	if err := h.checkExtension(r); err != nil {
+		return err
+	}
+	ids, err := messageIDs(r)
+	if err != nil {
+		return err
+	}
+	if len(ids) == 1 {
+		m, err := h.Messages.Get(r.Context(), r.ExtensionID, ids[0])
+		if err != nil {
+			return err
+		}
+		return restapi.JSON(w, 200, newMessageRecord(r, m))
+	}
+	base := extensionURI(r, r.AccountID, r.ExtensionID) + "/message-store/"
+	parts := make([]restapi.Part, len(ids))
+	for i, mid := range ids {
+		parts[i] = restapi.Part{ID: id(mid), Href: base + id(mid), Status: 200}
+		m, err := h.Messages.Get(r.Context(), r.ExtensionID, mid)
+		if err != nil {
+			if !rc.IsNotFound(err) {
+				return err
+			}
+			parts[i].Err = err
+			continue
+		}
+		parts[i].Body = newMessageRecord(r, m)
+	}
+	return restapi.MultiStatus(w, r, parts)
+}
+
+func (h *Handlers) changeMessage(w http.ResponseWriter, r *restapi.Request, put bool) error {
+	if err := h.checkExtension(r); err != nil {
+		return err
+	}
+	ids, err := messageIDs(r)
+	if err != nil {
+		return err
+	}
+	if len(ids) != 1 {
+		return rc.Invalid("messageId")
+	}
+	var u messaging.Update
+	if err := r.DecodeJSON(&u); err != nil {
+		return err
+	}
+	if put {
+		u.Availability = nil // PUT changes readStatus only
+	}
+	m, err := h.Messages.Apply(r.Context(), r.ExtensionID, ids[0], u, put)
+	if err != nil {
+		return err
+	}
+	return restapi.JSON(w, 200, newMessageRecord(r, m))
+}
+
+func (h *Handlers) updateMessage(w http.ResponseWriter, r *restapi.Request) error {
+	return h.changeMessage(w, r, true)
+}
+
+func (h *Handlers) patchMessage(w http.ResponseWriter, r *restapi.Request) error {
+	return h.changeMessage(w, r, false)
+}
+
+func (h *Handlers) deleteMessage(w http.ResponseWriter, r *restapi.Request) error {
+	if err := h.checkExtension(r); err != nil {
+		return err
+	}
+	ids, err := messageIDs(r)
+	if err != nil {
+		return err
+	}
+	purge, err := r.Query.Bool("purge", false)
+	if err != nil {
+		return err
+	}
+	if len(ids) == 1 {
+		if err := h.Messages.Delete(r.Context(), r.ExtensionID, ids, purge); err != nil {
+			return err
+		}
+		return restapi.NoContent(w)
+	}
+	base := extensionURI(r, r.AccountID, r.ExtensionID) + "/message-store/"
+	parts := make([]restapi.Part, len(ids))
+	failed := false
+	for i, mid := range ids {
+		parts[i] = restapi.Part{ID: id(mid), Href: base + id(mid), Status: 204}
+		if err := h.Messages.Delete(r.Context(), r.ExtensionID, []int64{mid}, purge); err != nil {
+			if !rc.IsNotFound(err) {
+				return err
+			}
+			parts[i].Err, failed = err, true
+		}
+	}
+	if !failed {
+		return restapi.NoContent(w) // every one deleted: a plain 204, as the platform answers
+	}
+	return restapi.MultiStatus(w, r, parts)
+}
+
+func (h *Handlers) deleteMessagesByFilter(w http.ResponseWriter, r *restapi.Request) error {
+	if err := h.checkExtension(r); err != nil {
+		return err
+	}
+	q := r.Query
+	var f messaging.DeleteFilter
+	for _, raw := range q.All("conversationId") {
+		for _, s := range strings.Split(raw, ",") {
+			n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+			if err != nil {
+				return rc.Invalid("conversationId")
+			}
+			f.ConversationIDs = append(f.ConversationIDs, n)
+		}
+	}
+	if len(f.ConversationIDs) > messaging.MaxConversations {
+		return rc.Invalid("conversationId")
+	}
+	types, err := q.Enum("type", append(append([]string{}, rc.MessageTypes...), "All"))
+	if err != nil {
+		return err
+	}
+	if len(types) > 0 {
+		f.Type = types[0]
+	}
+	if len(f.ConversationIDs) > 0 && f.Type != "" {
+		return &rc.Error{Status: 400, Code: "MSG-390", TopCode: "MSG-390",
+			Message: "[conversationId] and [type] query parameters cannot be specified simultaneously"}
+	}
+	dateTo, has, err := q.Time("dateTo")
+	if err != nil {
+		return err
+	}
+	if !has {
+		dateTo = r.Now
+	}
+	f.DateTo = dateTo
+	if f.Purge, err = q.Bool("purge", false); err != nil {
+		return err
+	}
+	if err := h.Messages.DeleteByFilter(r.Context(), r.ExtensionID, f); err != nil {
+		return err
+	}
+	return restapi.NoContent(w)
+}
+
+func (h *Handlers) readMessageContent(w http.ResponseWriter, r *restapi.Request) error {
+	if err := h.checkExtension(r); err != nil {
+		return err
+	}
+	mid, err := parseID(r.Param("messageId"), "messageId")
+	if err != nil {
+		return err
+	}
+	aid, err := parseID(r.Param("attachmentId"), "attachmentId")
+	if err != nil {
+		return err
+	}
+	disp, err := r.Query.Enum("contentDisposition", []string{"Inline", "Attachment"})
+	if err != nil {
+		return err
+	}
+	a, content, err := h.Messages.Content(r.Context(), r.ExtensionID, mid, aid)
+	if err != nil {
+		return err
+	}
+	kind := "inline"
+	if len(disp) > 0 && disp[0] == "Attachment" {
+		kind = "attachment"
+	}
+	name := r.Query.Get("contentDispositionFilename")
+	if name == "" {
+		name = a.FileName
+	}
+	if name == "" {
+		name = id(a.ID) + extensionFor(a.ContentType)
+	}
+	if rng := r.Header.Get("Range"); rng != "" && !rangeSatisfiable(rng, len(content)) {
+		return &rc.Error{Status: 416, Code: "CMN-107", TopCode: "CMN-107", Message: "Requested Range Not Satisfiable",
+			Header: map[string][]string{"Content-Range": {"bytes */" + strconv.Itoa(len(content))}}}
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", a.ContentType)
+	hd.Set("Content-Disposition", mime.FormatMediaType(kind, map[string]string{"filename": name}))
+	http.ServeContent(w, r.Request, name, time.Time{}, bytes.NewReader(content))
+	return nil
+}
+
+func extensionFor(contentType string) string {
+	switch contentType {
+	case "text/plain":
+		return ".txt"
+	case "application/pdf":
+		return ".pdf"
+	case "audio/mpeg":
+		return ".mp3"
+	case "audio/wav", "audio/x-wav":
+		return ".wav"
+	case "image/jpeg":
+		return ".jpg"
+	case "image/png":
+		return ".png"
+	case "image/gif":
+		return ".gif"
+	case "image/tiff":
+		return ".tiff"
+	}
+	return ""
+}
+
+// rangeSatisfiable reports whether a single "bytes=a-b" range starts inside the content; other
+// forms are left to http.ServeContent.
+func rangeSatisfiable(h string, size int) bool {
+	spec, ok := strings.CutPrefix(strings.TrimSpace(h), "bytes=")
+	if !ok || strings.Contains(spec, ",") {
+		return true
+	}
+	first, _, _ := strings.Cut(spec, "-")
+	if first == "" {
+		return size > 0
+	}
+	start, err := strconv.Atoi(first)
+	return err != nil || start < size
+}
+
+func (h *Handlers) syncMessages(w http.ResponseWriter, r *restapi.Request) error {
+	if err := h.checkExtension(r); err != nil {
+		return err
+	}
+	q := r.Query
+	types, err := q.Enum("syncType", []string{"FSync", "ISync"})
+	if err != nil {
+		return err
+	}
+	req := messaging.SyncRequest{ExtensionID: r.ExtensionID, Type: "FSync", Token: q.Get("syncToken")}
+	if len(types) > 0 {
+		req.Type = types[0]
+	}
+	if req.RecordCount, err = q.Int("recordCount", 250, 1, 250); err != nil {
+		return err
+	}
+	eff := effective(r)
+	if req.Type == "FSync" {
+		if req.Filter, err = listFilter(r, &eff, false); err != nil {
+			return err
+		}
+		if req.Filter.DateFrom.IsZero() {
+			req.Filter.DateFrom = r.Now.Add(-24 * time.Hour)
+		}
+	}
+	res, err := h.Messages.Sync(r.Context(), req)
+	if err != nil {
+		return err
+	}
+	records := make([]messageRecord, len(res.Records))
+	for i, m := range res.Records {
+		records[i] = newMessageRecord(r, m)
+	}
+	type syncInfo struct {
+		SyncType    string `json:"syncType"`
+		SyncToken   string `json:"syncToken"`
+		SyncTime    string `json:"syncTime"`
+		OlderExists *bool  `json:"olderRecordsExist,omitempty"`
+	}
+	info := syncInfo{SyncType: res.Type, SyncToken: res.Token, SyncTime: rc.FormatTime(res.Time)}
+	if res.Type == "FSync" {
+		info.OlderExists = &res.OlderExists
+	}
+	uri := r.URI(v1 + "/account/" + id(r.AccountID) + "/extension/" + id(r.ExtensionID) + "/message-sync")
+	if e := eff.Encode(); e != "" {
+		uri += "?" + e
+	}
+	return restapi.JSON(w, 200, struct {
+		URI      string          `json:"uri"`
+		Records  []messageRecord `json:"records"`
+		SyncInfo syncInfo        `json:"syncInfo"`
+	}{uri, records, info})
+}

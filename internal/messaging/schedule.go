@@ -1,0 +1,89 @@
+package messaging
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/rcemu/rcemu/internal/rc"
+)
+
+// kick wakes the scheduler: something may have become due.
+func (s *Service) kick() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Kick is called when the clock moved, so that due status changes apply at once.
+func (s *Service) Kick() { s.kick() }
+
+// Run applies due status changes until ctx ends. It polls as well as waking on sends and clock
+// moves, because the clock also runs by itself.
+func (s *Service) Run(ctx context.Context, log *slog.Logger) {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.wake:
+		}
+		if _, err := s.ApplyDue(ctx); err != nil && ctx.Err() == nil {
+			log.Error("apply due message status changes", "err", err)
+		}
+	}
+}
+
+// ApplyDue applies every status change the clock has reached and returns how many messages
+// changed.
+func (s *Service) ApplyDue(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		now := s.Clock.Now()
+		due, err := s.Store.DueMessages(ctx, now, 500)
+		if err != nil || len(due) == 0 {
+			return total, err
+		}
+		for i := range due {
+			for due[i].Pending != nil && !due[i].Pending.At.After(now) {
+				applyStatus(&due[i], *due[i].Pending)
+			}
+		}
+		if err := s.Store.UpdateMessages(ctx, due...); err != nil {
+			return total, err
+		}
+		s.publish(nil, due)
+		total += len(due)
+	}
+}
+
+// ForceStatus sets an outbound message's status now (for tests of status handling), cancelling
+// anything scheduled.
+func (s *Service) ForceStatus(ctx context.Context, messageID int64, status, errorCode string) (rc.Message, error) {
+	m, err := s.Store.MessageByID(ctx, messageID)
+	if err != nil {
+		return m, err
+	}
+	valid := false
+	for _, st := range rc.MessageStatuses {
+		valid = valid || st == status
+	}
+	if !valid {
+		return m, rc.Invalid("messageStatus")
+	}
+	applyStatus(&m, rc.StatusChange{At: s.Clock.Now(), Status: status, ErrorCode: errorCode})
+	m.Pending = nil
+	if err := s.Store.UpdateMessages(ctx, m); err != nil {
+		return m, err
+	}
+	s.publish(nil, []rc.Message{m})
+	return m, nil
+}
+
+// Outbox lists texts sent to outside numbers, newest first.
+func (s *Service) Outbox(ctx context.Context, limit int) ([]rc.Message, error) {
+	return s.Store.Outbox(ctx, limit)
+}

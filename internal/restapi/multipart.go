@@ -1,0 +1,127 @@
+package restapi
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/rcemu/rcemu/internal/rc"
+)
+
+// FilePart is one file of a multipart request.
+type FilePart struct {
+	Field       string // form field name ("attachment", "attachments"), or "" in multipart/mixed
+	FileName    string
+	ContentType string
+	Content     []byte
+	// Disposition is false when the part had no Content-Disposition header at all.
+	Disposition bool
+}
+
+// Multipart is a multipart/form-data or multipart/mixed request taken apart the way the SDKs
+// build them: an optional JSON part (named request.json, or the first application/json part),
+// plain form fields, and files.
+type Multipart struct {
+	JSON   []byte
+	Fields url.Values
+	Files  []FilePart
+}
+
+// ReadMultipart parses a multipart body. A malformed body is 400 CMN-104; too large, 413.
+func ReadMultipart(r *Request) (*Multipart, error) {
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || !strings.HasPrefix(mt, "multipart/") || params["boundary"] == "" {
+		return nil, UnsupportedMediaType(r.Header.Get("Content-Type"))
+	}
+	bad := &rc.Error{Status: 400, Code: "CMN-104", TopCode: "CMN-104", Message: "Cannot parse request"}
+	mr := multipart.NewReader(r.Body, params["boundary"])
+	out := &Multipart{Fields: url.Values{}}
+	for {
+		p, err := mr.NextRawPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return nil, TooLarge(mbe.Limit)
+			}
+			return nil, bad
+		}
+		content, err := io.ReadAll(p)
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return nil, TooLarge(mbe.Limit)
+			}
+			return nil, bad
+		}
+		ct := p.Header.Get("Content-Type")
+		pmt, _, _ := mime.ParseMediaType(ct)
+		disp := p.Header.Get("Content-Disposition")
+		name, file := p.FormName(), p.FileName()
+		if disp != "" && name == "" && file == "" {
+			// FormName only reads form-data; multipart/mixed parts say "attachment; filename=...".
+			if _, dp, err := mime.ParseMediaType(disp); err == nil {
+				name, file = dp["name"], dp["filename"]
+			}
+		}
+		isJSON := pmt == "application/json" || (strings.HasPrefix(pmt, "application/") && strings.HasSuffix(pmt, "+json"))
+		switch {
+		case isJSON && out.JSON == nil && (name == "request.json" || name == "json" || name == "" || file == "request.json" || mt == "multipart/mixed"):
+			out.JSON = content
+		case file == "" && disp != "" && (pmt == "" || pmt == "text/plain") && name != "":
+			out.Fields.Add(name, string(content))
+		default:
+			if ct == "" {
+				ct = "application/octet-stream"
+			}
+			out.Files = append(out.Files, FilePart{Field: name, FileName: file, ContentType: ct, Content: content,
+				Disposition: disp != ""})
+		}
+	}
+	return out, nil
+}
+
+// DecodeMultipart fills v from a multipart request's JSON part, or failing that from its form
+// fields (each field becomes a JSON string, or an array of strings when repeated, passed through
+// fieldsToJSON when given), and hands every file to onFile.
+func DecodeMultipart(r *Request, v any, onFile func(FilePart) error) error {
+	m, err := ReadMultipart(r)
+	if err != nil {
+		return err
+	}
+	return m.Decode(v, onFile, nil)
+}
+
+// Decode applies the parsed parts: see DecodeMultipart. fieldsToJSON turns form fields into the
+// JSON body the resource expects; nil means none are expected beyond a JSON part.
+func (m *Multipart) Decode(v any, onFile func(FilePart) error, fieldsToJSON func(url.Values) ([]byte, error)) error {
+	body := m.JSON
+	if body == nil && fieldsToJSON != nil && len(m.Fields) > 0 {
+		b, err := fieldsToJSON(m.Fields)
+		if err != nil {
+			return err
+		}
+		body = b
+	}
+	if body == nil {
+		body = []byte("{}")
+	}
+	if err := decodeJSONBytes(bytes.TrimSpace(body), v); err != nil {
+		return err
+	}
+	if onFile != nil {
+		for _, f := range m.Files {
+			if err := onFile(f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
