@@ -33,6 +33,7 @@ func (h *Handlers) registerMessages(rt *restapi.Router) {
 	rt.Handle("DELETE", ext+"/message-store/{messageId}", h.deleteMessage, edit)
 	rt.Handle("GET", ext+"/message-store/{messageId}/content/{attachmentId}", h.readMessageContent, read)
 	rt.Handle("GET", ext+"/message-sync", h.syncMessages, read)
+	h.registerFaxMMS(rt)
 }
 
 // --- wire shapes ---
