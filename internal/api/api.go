@@ -7,6 +7,8 @@ import (
 
 	"github.com/rcemu/rcemu/internal/directory"
 	"github.com/rcemu/rcemu/internal/messaging"
+	"github.com/rcemu/rcemu/internal/notify"
+	"github.com/rcemu/rcemu/internal/presence"
 	"github.com/rcemu/rcemu/internal/rc"
 	"github.com/rcemu/rcemu/internal/restapi"
 	"github.com/rcemu/rcemu/internal/restapi/paging"
@@ -18,6 +20,8 @@ import (
 type Handlers struct {
 	Directory *directory.Service
 	Messages  *messaging.Service
+	Notify    *notify.Service
+	Presence  *presence.Service
 }
 
 const v1 = "/restapi/v1.0"
@@ -35,6 +39,7 @@ func (h *Handlers) Register(rt *restapi.Router) {
 	rt.Handle("GET", acc+"/phone-number", h.listAccountPhoneNumbers, restapi.Options{})
 	rt.Handle("GET", acc+"/phone-number/{phoneNumberId}", h.readAccountPhoneNumber, restapi.Options{})
 	h.registerMessages(rt)
+	h.registerNotifications(rt)
 }
 
 func (h *Handlers) readAccountInfo(w http.ResponseWriter, r *restapi.Request) error {

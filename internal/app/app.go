@@ -24,7 +24,9 @@ import (
 	"github.com/rcemu/rcemu/internal/directory"
 	"github.com/rcemu/rcemu/internal/events"
 	"github.com/rcemu/rcemu/internal/messaging"
+	"github.com/rcemu/rcemu/internal/notify"
 	"github.com/rcemu/rcemu/internal/oauth"
+	"github.com/rcemu/rcemu/internal/presence"
 	"github.com/rcemu/rcemu/internal/reqlog"
 	"github.com/rcemu/rcemu/internal/restapi"
 	"github.com/rcemu/rcemu/internal/seed"
@@ -128,6 +130,7 @@ type App struct {
 	Reqs   *reqlog.Log
 	Bus    *events.Bus
 	Msgs   *messaging.Service
+	Notify *notify.Service
 
 	handler  http.Handler
 	listener net.Listener
@@ -156,12 +159,20 @@ func (a *App) Open(ctx context.Context) error {
 	a.Reqs = reqlog.New(1000)
 	a.Bus = events.New(1000)
 	a.Msgs = messaging.New(db, a.Clock, a.Bus)
+	a.Notify = notify.New(db, a.Clock, a.Bus, a.Log, func() string { return a.URL() })
+	a.Notify.StrictHTTPS = a.Config.StrictHTTPS
+	if err := a.Notify.Reload(ctx); err != nil {
+		db.Close()
+		return err
+	}
+	pres := &presence.Service{Store: db, Clock: a.Clock, Bus: a.Bus}
 
 	rt := &restapi.Router{}
 	restapi.RegisterDiscovery(rt, Version, "rcemu")
 	a.OAuth.Register(rt)
-	(&api.Handlers{Directory: &directory.Service{Store: db}, Messages: a.Msgs}).Register(rt)
-	(&control.Handlers{Backend: a, Log: a.Reqs, Clock: a.Clock, Version: Version, Messages: a.Msgs, Bus: a.Bus}).Register(rt)
+	(&api.Handlers{Directory: &directory.Service{Store: db}, Messages: a.Msgs, Notify: a.Notify, Presence: pres}).Register(rt)
+	(&control.Handlers{Backend: a, Log: a.Reqs, Clock: a.Clock, Version: Version, Messages: a.Msgs, Bus: a.Bus,
+		Notify: a.Notify}).Register(rt)
 	// Spec-served operations go last: a route a stateful handler already serves keeps its handler.
 	if err := a.openSpec(ctx, rt); err != nil {
 		db.Close()
@@ -191,6 +202,7 @@ func (a *App) Serve() {
 	ctx, cancel := context.WithCancel(context.Background())
 	a.stop = cancel
 	go a.Msgs.Run(ctx, a.Log)
+	a.Notify.Start(ctx)
 }
 
 // URL is the base URL clients use.
@@ -208,6 +220,7 @@ func (a *App) Close(ctx context.Context) error {
 	var errs []error
 	if a.stop != nil {
 		a.stop()
+		a.Notify.Wait(ctx)
 	}
 	if a.server != nil {
 		if err := a.server.Shutdown(ctx); err != nil {
@@ -239,7 +252,8 @@ func (a *App) Reset(ctx context.Context) error {
 	a.Reqs.Clear()
 	a.Bus.Clear()
 	a.Msgs.SetDelays(messaging.Delays{})
-	return nil
+	a.Notify.ClearAttempts()
+	return a.Notify.Reload(ctx)
 }
 
 // Export returns the whole state.
@@ -270,7 +284,7 @@ func (a *App) Import(ctx context.Context, s store.Snapshot) error {
 	}
 	a.OAuth.SetKeys(keys)
 	a.OAuth.Flush()
-	return nil
+	return a.Notify.Reload(ctx)
 }
 
 // Credentials lists what clients need to log in.

@@ -23,6 +23,8 @@ type Config struct {
 	Spec     string // RingCentral OpenAPI file for the spec-served operations; "" means the cached copy, if any
 	LogLevel slog.Level
 	MaxBody  int64 // request body limit in bytes
+	// StrictHTTPS requires https:// WebHook addresses, as the platform does.
+	StrictHTTPS bool
 }
 
 // Serve parses the flags of `rcemu serve`.
@@ -34,6 +36,7 @@ func Serve(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.StringVar(&c.DB, "db", envOr(getenv, "RCEMU_DB", DefaultDB), `SQLite database file, ":memory:" for a throwaway one (RCEMU_DB)`)
 	fs.StringVar(&c.Seed, "seed", getenv("RCEMU_SEED"), "YAML or JSON seed for a new database; default: the embedded seed (RCEMU_SEED)")
 	fs.StringVar(&c.Spec, "spec", getenv("RCEMU_SPEC"), "RingCentral OpenAPI spec (YAML or JSON) that serves every operation without a stateful handler (RCEMU_SPEC)")
+	fs.BoolVar(&c.StrictHTTPS, "strict-https", getenv("RCEMU_STRICT_HTTPS") == "true", "refuse plain http:// WebHook addresses, as the platform does (RCEMU_STRICT_HTTPS)")
 	level := fs.String("log-level", envOr(getenv, "RCEMU_LOG_LEVEL", "info"), "debug, info, warn or error (RCEMU_LOG_LEVEL)")
 	maxBody := fs.String("max-body", envOr(getenv, "RCEMU_MAX_BODY", "10485760"), "largest request body in bytes (RCEMU_MAX_BODY)")
 	if err := fs.Parse(args); err != nil {

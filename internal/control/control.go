@@ -15,6 +15,7 @@ import (
 	"github.com/rcemu/rcemu/internal/credentials"
 	"github.com/rcemu/rcemu/internal/events"
 	"github.com/rcemu/rcemu/internal/messaging"
+	"github.com/rcemu/rcemu/internal/notify"
 	"github.com/rcemu/rcemu/internal/rc"
 	"github.com/rcemu/rcemu/internal/reqlog"
 	"github.com/rcemu/rcemu/internal/restapi"
@@ -41,6 +42,7 @@ type Handlers struct {
 	Version  string
 	Messages *messaging.Service
 	Bus      *events.Bus
+	Notify   *notify.Service
 }
 
 // Register adds the control routes.
@@ -58,6 +60,20 @@ func (h *Handlers) Register(rt *restapi.Router) {
 	rt.Handle("GET", Prefix+"/clock", h.getClock, o)
 	rt.Handle("POST", Prefix+"/clock", h.setClock, o)
 	h.registerMessaging(rt)
+	rt.Handle("GET", Prefix+"/deliveries", h.deliveries, o)
+	rt.Handle("GET", Prefix+"/receivers", h.receivers, o)
+}
+
+func (h *Handlers) deliveries(w http.ResponseWriter, r *restapi.Request) error {
+	limit, err := r.Query.Int("limit", 100, 1, 2000)
+	if err != nil {
+		return err
+	}
+	return restapi.JSON(w, 200, map[string]any{"records": h.Notify.Attempts(limit)})
+}
+
+func (h *Handlers) receivers(w http.ResponseWriter, r *restapi.Request) error {
+	return restapi.JSON(w, 200, map[string]any{"records": h.Notify.Receivers()})
 }
 
 func (h *Handlers) health(w http.ResponseWriter, r *restapi.Request) error {

@@ -108,6 +108,7 @@ func (s *Service) publish(newMsgs []*rc.Message, updated []rc.Message) {
 	}
 	type key struct{ acc, ext int64 }
 	changes := map[key]map[string]*rc.MessageChange{}
+	refs := map[key][]rc.MessageRef{}
 	var order []key
 	add := func(m *rc.Message, isNew bool) {
 		k := key{m.AccountID, m.ExtensionID}
@@ -126,6 +127,7 @@ func (s *Service) publish(newMsgs []*rc.Message, updated []rc.Message) {
 		} else {
 			c.UpdatedCount++
 		}
+		refs[k] = append(refs[k], rc.MessageRef{ID: m.ID, Type: m.Type, Direction: m.Direction, New: isNew})
 	}
 	now := s.Clock.Now()
 	for _, m := range newMsgs {
@@ -141,7 +143,7 @@ func (s *Service) publish(newMsgs []*rc.Message, updated []rc.Message) {
 				cs = append(cs, *c)
 			}
 		}
-		s.Bus.Publish(rc.Event{Kind: "message-store", AccountID: k.acc, ExtensionID: k.ext, Time: now, Changes: cs})
+		s.Bus.Publish(rc.Event{Kind: "message-store", AccountID: k.acc, ExtensionID: k.ext, Time: now, Changes: cs, Refs: refs[k]})
 	}
 	for _, m := range newMsgs {
 		if m.Direction == "Inbound" {

@@ -105,6 +105,19 @@ type Event struct {
 	Changes     []MessageChange `json:"changes,omitempty"`
 	// Message is the record an instant-message event carries.
 	Message *Message `json:"message,omitempty"`
+	// Refs lists the messages a message-store event is about, so that a filter on type or
+	// direction can count only its own.
+	Refs []MessageRef `json:"refs,omitempty"`
+	// Presence is the new state a presence event carries.
+	Presence *Presence `json:"presence,omitempty"`
+}
+
+// MessageRef is one message a message-store event counts.
+type MessageRef struct {
+	ID        int64  `json:"id"`
+	Type      string `json:"type"`
+	Direction string `json:"direction"`
+	New       bool   `json:"new"`
 }
 
 // ConversationID derives the id both sides of a conversation share from its participants

@@ -211,3 +211,13 @@ func (a *App) Do(r Req) *Response {
 	a.checkContract(r, out)
 	return out
 }
+
+// CloseNow stops the app before the test ends (to test restarts).
+func (a *App) CloseNow(tb testing.TB) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := a.Close(ctx); err != nil {
+		tb.Fatalf("close: %v", err)
+	}
+}

@@ -82,6 +82,28 @@ func (r *Request) DecodeJSON(v any) error {
 	return decodeJSONBytes(bytes.TrimSpace(body), v)
 }
 
+// DecodeOptionalJSON is DecodeJSON for operations whose body may be left out: an empty body
+// leaves v as it is and reports false.
+func (r *Request) DecodeOptionalJSON(v any) (bool, error) {
+	ct := r.Header.Get("Content-Type")
+	if ct != "" && !isJSON(ct) {
+		return false, UnsupportedMediaType(ct)
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return false, TooLarge(mbe.Limit)
+		}
+		return false, &rc.Error{Status: 400, Code: "CMN-104", TopCode: "CMN-104", Message: "Cannot parse request"}
+	}
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return false, nil
+	}
+	return true, decodeJSONBytes(body, v)
+}
+
 // decodeJSONBytes maps JSON failures to the platform's errors: CMN-103 for unparsable JSON,
 // CMN-101 naming the field for a value of the wrong type.
 func decodeJSONBytes(body []byte, v any) error {

@@ -121,6 +121,27 @@ type Messages interface {
 	Outbox(ctx context.Context, limit int) ([]rc.Message, error)
 }
 
+// Notifications holds subscriptions, the WebHook delivery outbox and presence.
+type Notifications interface {
+	// PutSubscription inserts or replaces a subscription.
+	PutSubscription(ctx context.Context, s rc.Subscription) error
+	Subscription(ctx context.Context, id string) (rc.Subscription, error)
+	// Subscriptions lists an owner's subscriptions made by one app, oldest first.
+	Subscriptions(ctx context.Context, extensionID int64, clientID string) ([]rc.Subscription, error)
+	AllSubscriptions(ctx context.Context) ([]rc.Subscription, error)
+	// DeleteSubscription removes a subscription and its undelivered notifications.
+	DeleteSubscription(ctx context.Context, id string) error
+	// EnqueueDeliveries stores new deliveries atomically and assigns their ids.
+	EnqueueDeliveries(ctx context.Context, ds []*rc.Delivery) error
+	// PendingDeliveries returns pending deliveries with ids above afterID, in order of id.
+	PendingDeliveries(ctx context.Context, afterID int64, limit int) ([]rc.Delivery, error)
+	// UpdateDeliveries records attempts, states and next attempt times.
+	UpdateDeliveries(ctx context.Context, ds []rc.Delivery) error
+	// Presence returns an extension's presence (the default if it never changed).
+	Presence(ctx context.Context, extensionID int64) (rc.Presence, error)
+	PutPresence(ctx context.Context, p rc.Presence) error
+}
+
 // Dataset is everything a seed creates.
 type Dataset struct {
 	Accounts     []rc.Account
@@ -146,6 +167,7 @@ type Store interface {
 	Directory
 	Auth
 	Messages
+	Notifications
 	// Meta reads a value of the emulator's own settings; ErrNotFound if unset.
 	Meta(ctx context.Context, key string) (string, error)
 	SetMeta(ctx context.Context, key, value string) error

@@ -14,7 +14,7 @@ import (
 // dataTables lists the tables that hold state, parents before children so that inserts in this
 // order and deletes in reverse order respect the foreign keys.
 var dataTables = []string{"accounts", "extensions", "phone_numbers", "apps", "credentials", "sessions", "tokens", "auth_codes",
-	"messages", "attachments"}
+	"messages", "attachments", "subscriptions", "deliveries", "presence"}
 
 func (db *DB) Meta(ctx context.Context, key string) (string, error) {
 	var v string

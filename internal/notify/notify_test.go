@@ -1,0 +1,349 @@
+package notify_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rcemu/rcemu/internal/rctest"
+)
+
+// receiver is a real WebHook receiver: it echoes Validation-Token (unless told not to) and
+// records the notifications it gets.
+type receiver struct {
+	*httptest.Server
+	mu     sync.Mutex
+	got    []map[string]any
+	header []http.Header
+	status int  // answer to notifications
+	noEcho bool // do not echo the validation token
+	ch     chan struct{}
+}
+
+func newReceiver(t *testing.T) *receiver {
+	rv := &receiver{status: 200, ch: make(chan struct{}, 1000)}
+	rv.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if tok := r.Header.Get("Validation-Token"); tok != "" && r.ContentLength == 0 {
+			if !rv.noEcho {
+				w.Header().Set("Validation-Token", tok)
+			}
+			w.WriteHeader(200)
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		var m map[string]any
+		_ = json.Unmarshal(b, &m)
+		rv.mu.Lock()
+		st := rv.status
+		if st == 200 {
+			rv.got = append(rv.got, m)
+			rv.header = append(rv.header, r.Header.Clone())
+		}
+		rv.mu.Unlock()
+		w.WriteHeader(st)
+		if st == 200 {
+			rv.ch <- struct{}{}
+		}
+	}))
+	t.Cleanup(rv.Close)
+	return rv
+}
+
+func (rv *receiver) wait(t *testing.T, n int) []map[string]any {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		rv.mu.Lock()
+		if len(rv.got) >= n {
+			out := append([]map[string]any(nil), rv.got...)
+			rv.mu.Unlock()
+			return out
+		}
+		rv.mu.Unlock()
+		select {
+		case <-rv.ch:
+		case <-deadline:
+			t.Fatalf("received %d notifications, want %d", len(rv.got), n)
+		}
+	}
+}
+
+func subscribe(a *rctest.App, tok, address string, filters ...string) *rctest.Response {
+	return a.Do(rctest.Req{Method: "POST", Path: "/restapi/v1.0/subscription", Token: tok, JSON: map[string]any{
+		"eventFilters": filters,
+		"deliveryMode": map[string]any{"transportType": "WebHook", "address": address, "verificationToken": "secret-123"}}})
+}
+
+func sms(a *rctest.App, tok, from, to, text string) *rctest.Response {
+	return a.Do(rctest.Req{Method: "POST", Path: "/restapi/v1.0/account/~/extension/~/sms", Token: tok, JSON: map[string]any{
+		"from": map[string]string{"phoneNumber": from}, "to": []any{map[string]string{"phoneNumber": to}}, "text": text}})
+}
+
+func TestWebHookSubscriptionReceivesMessageEvents(t *testing.T) {
+	a := rctest.MustOpenApp(t)
+	ada := a.Login(a.User(0, "101")).AccessToken
+	grace := a.Login(a.User(0, "102")).AccessToken
+	rv := newReceiver(t)
+	r := subscribe(a, grace, rv.URL+"/hook", "/restapi/v1.0/account/~/extension/~/message-store",
+		"/restapi/v1.0/account/~/extension/~/message-store/instant?type=SMS")
+	if r.Status != 200 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	sub := r.Map(t)
+	filters := fmt.Sprint(sub["eventFilters"])
+	if sub["status"] != "Active" || !strings.Contains(filters, "/restapi/v1.0/account/159048008/extension/171858008/message-store") ||
+		strings.Contains(filters, "~") || sub["expiresIn"].(float64) < 604000 || len(sub["id"].(string)) > 20 ||
+		sub["deliveryMode"].(map[string]any)["transportType"] != "WebHook" || sub["uri"] != a.URL+"/restapi/v1.0/subscription/"+sub["id"].(string) {
+		t.Fatalf("subscription = %v", sub)
+	}
+	if r := sms(a, ada, "+16505550101", "+16505550102", "ping"); r.Status != 200 {
+		t.Fatalf("sms: %d %s", r.Status, r.Body)
+	}
+	got := rv.wait(t, 2)
+	var store, instant map[string]any
+	for _, n := range got {
+		if strings.HasSuffix(n["event"].(string), "/message-store") {
+			store = n
+		} else {
+			instant = n
+		}
+	}
+	if store == nil || instant == nil {
+		t.Fatalf("notifications = %v", got)
+	}
+	for _, n := range got {
+		if n["subscriptionId"] != sub["id"] || n["ownerId"] != "171858008" || n["uuid"] == "" || n["timestamp"] == "" {
+			t.Fatalf("envelope = %v", n)
+		}
+	}
+	body := store["body"].(map[string]any)
+	ch := body["changes"].([]any)[0].(map[string]any)
+	if body["extensionId"] != 171858008.0 || ch["type"] != "SMS" || ch["newCount"] != 1.0 {
+		t.Fatalf("message-store body = %v", body)
+	}
+	ib := instant["body"].(map[string]any)
+	if ib["subject"] != "ping" || ib["direction"] != "Inbound" || ib["from"].(map[string]any)["phoneNumber"] != "+16505550101" {
+		t.Fatalf("instant body = %v", ib)
+	}
+	h := rv.header[0]
+	if h.Get("Verification-Token") != "secret-123" || !strings.HasPrefix(h.Get("Content-Type"), "application/json") ||
+		!strings.HasPrefix(h.Get("User-Agent"), "RingCentral-Webhook") {
+		t.Fatalf("notification headers = %v", h)
+	}
+	// The validation and two deliveries; the last attempt is logged just after its answer.
+	var att []any
+	for i := 0; i < 100 && len(att) < 3; i++ {
+		att = a.Do(rctest.Req{Path: "/_rcemu/deliveries"}).Map(t)["records"].([]any)
+		time.Sleep(5 * time.Millisecond)
+	}
+	if len(att) != 3 {
+		t.Fatalf("attempts = %v", att)
+	}
+}
+
+func TestSubscriptionErrorsCreateNothing(t *testing.T) {
+	a := rctest.MustOpenApp(t)
+	grace := a.Login(a.User(0, "102")).AccessToken
+	rv := newReceiver(t)
+	silent := newReceiver(t)
+	silent.noEcho = true
+	for _, tc := range []struct {
+		name    string
+		address string
+		filters []string
+		status  int
+		code    string
+	}{
+		{"ErrUnknownFilter", rv.URL, []string{"/restapi/v1.0/account/~/extension/~/weather"}, 400, "SUB-508"},
+		{"ErrOtherAccount", rv.URL, []string{"/restapi/v1.0/account/259048008/extension/271857008/message-store"}, 403, "SUB-406"},
+		{"ErrOtherExtensionMessages", rv.URL, []string{"/restapi/v1.0/account/~/extension/171857008/message-store"}, 403, "SUB-405"},
+		{"ErrUnknownExtension", rv.URL, []string{"/restapi/v1.0/account/~/extension/999/presence"}, 403, "SUB-408"},
+		{"ErrNoEcho", silent.URL, []string{"/restapi/v1.0/account/~/extension/~/message-store"}, 400, "SUB-520"},
+		{"ErrUnreachable", "http://127.0.0.1:1/hook", []string{"/restapi/v1.0/account/~/extension/~/message-store"}, 400, "SUB-521"},
+		{"ErrBadAddress", "ftp://example", []string{"/restapi/v1.0/account/~/extension/~/message-store"}, 400, "CMN-101"},
+		{"ErrNoFilters", rv.URL, nil, 400, "CMN-100"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := subscribe(a, grace, tc.address, tc.filters...)
+			if r.Status != tc.status || r.ErrorCode(t) != tc.code {
+				t.Fatalf("%d %s, want %d %s", r.Status, r.Body, tc.status, tc.code)
+			}
+		})
+	}
+	list := a.Do(rctest.Req{Path: "/restapi/v1.0/subscription", Token: grace}).Map(t)
+	if len(list["records"].([]any)) != 0 {
+		t.Fatalf("refused subscriptions were stored: %v", list)
+	}
+	// Another user's presence is allowed.
+	if r := subscribe(a, grace, rv.URL, "/restapi/v1.0/account/~/extension/171857008/presence"); r.Status != 200 {
+		t.Fatalf("presence of another user: %d %s", r.Status, r.Body)
+	}
+}
+
+func TestRenewUpdateDeleteExpire(t *testing.T) {
+	a := rctest.MustOpenApp(t)
+	grace := a.Login(a.User(0, "102")).AccessToken
+	rv := newReceiver(t)
+	r := a.Do(rctest.Req{Method: "POST", Path: "/restapi/v1.0/subscription", Token: grace, JSON: map[string]any{
+		"eventFilters": []string{"/restapi/v1.0/account/~/extension/~/presence"}, "expiresIn": 600,
+		"deliveryMode": map[string]any{"transportType": "WebHook", "address": rv.URL}}})
+	sub := r.Map(t)
+	id := sub["id"].(string)
+	path := "/restapi/v1.0/subscription/" + id
+	if sub["expiresIn"] != 600.0 {
+		t.Fatalf("expiresIn = %v", sub["expiresIn"])
+	}
+	a.Clock.Advance(300 * time.Second)
+	if got := a.Do(rctest.Req{Method: "POST", Path: path + "/renew", Token: grace}).Map(t); got["expiresIn"] != 600.0 {
+		t.Fatalf("renew = %v", got)
+	}
+	up := a.Do(rctest.Req{Method: "PUT", Path: path, Token: grace, JSON: map[string]any{
+		"eventFilters": []string{"/restapi/v1.0/account/~/extension/~/message-store?type=SMS"}}}).Map(t)
+	if fmt.Sprint(up["eventFilters"]) != "[/restapi/v1.0/account/159048008/extension/171858008/message-store?type=SMS]" {
+		t.Fatalf("update = %v", up)
+	}
+	if r := a.Do(rctest.Req{Method: "PUT", Path: path, Token: grace}); r.Status != 200 {
+		t.Fatalf("empty PUT renews: %d %s", r.Status, r.Body)
+	}
+	other := a.Login(a.User(0, "103")).AccessToken
+	if r := a.Do(rctest.Req{Path: path, Token: other}); r.Status != 404 {
+		t.Fatalf("another user's subscription: %d", r.Status)
+	}
+	a.Clock.Advance(601 * time.Second)
+	if r := a.Do(rctest.Req{Path: path, Token: grace}); r.Status != 404 || r.ErrorCode(t) != "SUB-507" {
+		t.Fatalf("expired: %d %s", r.Status, r.Body)
+	}
+	if r := a.Do(rctest.Req{Method: "DELETE", Path: path, Token: grace}); r.Status != 204 {
+		t.Fatalf("delete: %d", r.Status)
+	}
+	if r := a.Do(rctest.Req{Method: "DELETE", Path: path, Token: grace}); r.Status != 404 {
+		t.Fatalf("delete again: %d", r.Status)
+	}
+}
+
+func TestPresenceNotificationsAndAPI(t *testing.T) {
+	a := rctest.MustOpenApp(t)
+	ada := a.Login(a.User(0, "101")).AccessToken
+	grace := a.Login(a.User(0, "102")).AccessToken
+	rv := newReceiver(t)
+	if r := subscribe(a, ada, rv.URL, "/restapi/v1.0/account/~/extension/171858008/presence?detailedTelephonyState=true"); r.Status != 200 {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	r := a.Do(rctest.Req{Method: "PUT", Path: "/restapi/v1.0/account/~/extension/~/presence", Token: grace,
+		JSON: map[string]any{"userStatus": "Busy", "dndStatus": "DoNotAcceptAnyCalls", "message": "In a meeting"}})
+	if r.Status != 200 || r.Map(t)["presenceStatus"] != "Busy" {
+		t.Fatalf("update presence: %d %s", r.Status, r.Body)
+	}
+	n := rv.wait(t, 1)[0]
+	b := n["body"].(map[string]any)
+	if b["userStatus"] != "Busy" || b["dndStatus"] != "DoNotAcceptAnyCalls" || b["extensionId"] != 171858008.0 || b["telephonyStatus"] != "NoCall" {
+		t.Fatalf("presence body = %v", b)
+	}
+	p := a.Do(rctest.Req{Path: "/restapi/v1.0/account/~/extension/171858008/presence", Token: ada}).Map(t)
+	if p["message"] != "In a meeting" || p["extension"].(map[string]any)["extensionNumber"] != "102" {
+		t.Fatalf("presence = %v", p)
+	}
+	list := a.Do(rctest.Req{Path: "/restapi/v1.0/account/~/presence", Token: ada}).Map(t)
+	if len(list["records"].([]any)) != 4 {
+		t.Fatalf("account presence = %v", list)
+	}
+	for _, bad := range []map[string]any{{"userStatus": "Sleepy"}, {"dndStatus": "Maybe"}} {
+		if r := a.Do(rctest.Req{Method: "PUT", Path: "/restapi/v1.0/account/~/extension/~/presence", Token: grace, JSON: bad}); r.Status != 400 {
+			t.Errorf("%v: %d", bad, r.Status)
+		}
+	}
+	if r := a.Do(rctest.Req{Method: "PUT", Path: "/restapi/v1.0/account/~/extension/171857008/presence", Token: grace, JSON: map[string]any{"userStatus": "Busy"}}); r.Status != 403 {
+		t.Errorf("changing another's presence: %d", r.Status)
+	}
+}
+
+func TestFailingReceiverIsRetriedInOrderThenBlacklisted(t *testing.T) {
+	a := rctest.MustOpenApp(t)
+	a.Notify.FirstRetry, a.Notify.MaxRetry = 5*time.Millisecond, 20*time.Millisecond
+	ada := a.Login(a.User(0, "101")).AccessToken
+	grace := a.Login(a.User(0, "102")).AccessToken
+	rv := newReceiver(t)
+	r := subscribe(a, grace, rv.URL, "/restapi/v1.0/account/~/extension/~/message-store/instant?type=SMS")
+	id := r.Map(t)["id"].(string)
+	rv.mu.Lock()
+	rv.status = 503
+	rv.mu.Unlock()
+	sms(a, ada, "+16505550101", "+16505550102", "one")
+	sms(a, ada, "+16505550101", "+16505550102", "two")
+	time.Sleep(30 * time.Millisecond)
+	rv.mu.Lock()
+	rv.status = 200
+	rv.mu.Unlock()
+	got := rv.wait(t, 2)
+	if got[0]["body"].(map[string]any)["subject"] != "one" || got[1]["body"].(map[string]any)["subject"] != "two" {
+		t.Fatalf("out of order: %v", got)
+	}
+	rep := a.Do(rctest.Req{Path: "/_rcemu/receivers"}).Map(t)["records"].([]any)
+	found := false
+	for _, x := range rep {
+		m := x.(map[string]any)
+		if m["subscriptionId"] == id && m["brokenRules"].(map[string]any)["non-2xx"].(float64) >= 1 {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("receiver report = %v", rep)
+	}
+	// A receiver that never recovers ends Blacklisted.
+	rv.mu.Lock()
+	rv.status = 500
+	rv.mu.Unlock()
+	sms(a, ada, "+16505550101", "+16505550102", "three")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s := a.Do(rctest.Req{Path: "/restapi/v1.0/subscription/" + id, Token: grace}).Map(t)
+		if s["status"] == "Blacklisted" {
+			if s["blacklistedData"].(map[string]any)["reason"] == "" {
+				t.Fatalf("no reason: %v", s)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not blacklisted: %v", s)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestPendingDeliveriesSurviveARestart(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "rcemu.db")
+	rv := newReceiver(t)
+	rv.mu.Lock()
+	rv.status = 503
+	rv.mu.Unlock()
+	a := rctest.MustOpenApp(t, rctest.WithDB(db))
+	a.Notify.FirstRetry, a.Notify.MaxRetry = time.Hour, time.Hour // no retry before the restart
+	ada := a.Login(a.User(0, "101")).AccessToken
+	grace := a.Login(a.User(0, "102")).AccessToken
+	if r := subscribe(a, grace, rv.URL, "/restapi/v1.0/account/~/extension/~/message-store/instant?type=SMS"); r.Status != 200 {
+		t.Fatal(r.Status)
+	}
+	for i := 0; i < 3; i++ {
+		sms(a, ada, "+16505550101", "+16505550102", fmt.Sprint("msg ", i))
+	}
+	time.Sleep(200 * time.Millisecond)
+	a.CloseNow(t)
+	rv.mu.Lock()
+	rv.status = 200
+	rv.mu.Unlock()
+	b := rctest.MustOpenApp(t, rctest.WithDB(db))
+	b.Notify.FirstRetry = 5 * time.Millisecond
+	got := rv.wait(t, 3)
+	for i, n := range got {
+		if n["body"].(map[string]any)["subject"] != fmt.Sprint("msg ", i) {
+			t.Fatalf("after restart: %v", got)
+		}
+	}
+}
