@@ -32,6 +32,7 @@ import (
 	"github.com/rcemu/rcemu/internal/seed"
 	"github.com/rcemu/rcemu/internal/store"
 	"github.com/rcemu/rcemu/internal/store/sqlstore"
+	"github.com/rcemu/rcemu/internal/wsg"
 )
 
 // Version is rcemu's version, reported by discovery and the control plane.
@@ -131,6 +132,7 @@ type App struct {
 	Bus    *events.Bus
 	Msgs   *messaging.Service
 	Notify *notify.Service
+	WSG    *wsg.Gateway
 
 	handler  http.Handler
 	listener net.Listener
@@ -166,10 +168,12 @@ func (a *App) Open(ctx context.Context) error {
 		return err
 	}
 	pres := &presence.Service{Store: db, Clock: a.Clock, Bus: a.Bus}
+	a.WSG = wsg.New(a.Notify, a.Clock, a.Log)
 
 	rt := &restapi.Router{}
 	restapi.RegisterDiscovery(rt, Version, "rcemu")
 	a.OAuth.Register(rt)
+	a.WSG.Register(rt)
 	(&api.Handlers{Directory: &directory.Service{Store: db}, Messages: a.Msgs, Notify: a.Notify, Presence: pres}).Register(rt)
 	(&control.Handlers{Backend: a, Log: a.Reqs, Clock: a.Clock, Version: Version, Messages: a.Msgs, Bus: a.Bus,
 		Notify: a.Notify}).Register(rt)
@@ -180,6 +184,7 @@ func (a *App) Open(ctx context.Context) error {
 	}
 	a.handler = &restapi.Server{Router: rt, Auth: a.OAuth, Log: a.Log, Clock: a.Clock, MaxBody: a.Config.MaxBody,
 		Observe: a.Reqs.Add}
+	a.WSG.Handler = a.handler
 
 	ln, err := net.Listen("tcp", a.Config.Addr)
 	if err != nil {
@@ -221,6 +226,9 @@ func (a *App) Close(ctx context.Context) error {
 	if a.stop != nil {
 		a.stop()
 		a.Notify.Wait(ctx)
+	}
+	if a.WSG != nil {
+		a.WSG.Close() // hijacked connections are not the server's to close
 	}
 	if a.server != nil {
 		if err := a.server.Shutdown(ctx); err != nil {
