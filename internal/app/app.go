@@ -174,7 +174,7 @@ func (a *App) Open(ctx context.Context) error {
 	restapi.RegisterDiscovery(rt, Version, "rcemu")
 	a.OAuth.Register(rt)
 	a.WSG.Register(rt)
-	(&api.Handlers{Directory: &directory.Service{Store: db}, Messages: a.Msgs, Notify: a.Notify, Presence: pres}).Register(rt)
+	(&api.Handlers{Directory: &directory.Service{Store: db, Bus: a.Bus, Clock: a.Clock}, Messages: a.Msgs, Notify: a.Notify, Presence: pres}).Register(rt)
 	(&control.Handlers{Backend: a, Log: a.Reqs, Clock: a.Clock, Version: Version, Messages: a.Msgs, Bus: a.Bus,
 		Notify: a.Notify}).Register(rt)
 	// Spec-served operations go last: a route a stateful handler already serves keeps its handler.

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/rcemu/rcemu/internal/events"
 	"github.com/rcemu/rcemu/internal/rc"
 	"github.com/rcemu/rcemu/internal/store"
 )
@@ -32,6 +33,9 @@ var (
 // Service applies the directory's rules over a store.
 type Service struct {
 	Store store.Store
+	// Bus, when set, receives an "extension" event for every change.
+	Bus   *events.Bus
+	Clock rc.Clock
 }
 
 // Account returns the caller's account.
@@ -185,6 +189,10 @@ func (s *Service) UpdateExtension(ctx context.Context, caller *rc.Principal, acc
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		return e, rc.NotFound("extensionId")
+	}
+	if err == nil && s.Bus != nil {
+		cp := e
+		s.Bus.Publish(rc.Event{Kind: "extension", AccountID: e.AccountID, ExtensionID: e.ID, Time: s.Clock.Now(), Extension: &cp})
 	}
 	return e, err
 }

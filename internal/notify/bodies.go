@@ -2,6 +2,7 @@ package notify
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/rcemu/rcemu/internal/rc"
 )
@@ -136,6 +137,14 @@ type extensionBody struct {
 	Hints       []string `json:"hints,omitempty"`
 }
 
+// reminderBody is a renewal reminder's body. The platform does not document it; rcemu says
+// which subscription expires when.
+type reminderBody struct {
+	SubscriptionID string `json:"subscriptionId"`
+	ExpirationTime string `json:"expirationTime"`
+	ExpiresIn      int64  `json:"expiresIn"`
+}
+
 // match says whether filter f wants event e, and with which body.
 func match(f Filter, e rc.Event, base string) (any, bool) {
 	switch e.Kind {
@@ -202,6 +211,13 @@ func match(f Filter, e rc.Event, base string) (any, bool) {
 		if f.Kind == KindAccountPresence {
 			return presenceFrom(*e.Presence, false), true
 		}
+	case "subscription-reminder":
+		sub := e.Subscription
+		if f.Kind != KindReminder || sub == nil || f.AccountID != e.AccountID || f.ExtensionID != e.ExtensionID {
+			return nil, false
+		}
+		return reminderBody{SubscriptionID: sub.ID, ExpirationTime: rc.FormatTime(sub.Expiration),
+			ExpiresIn: int64(sub.Expiration.Sub(e.Time) / time.Second)}, true
 	case "extension":
 		if f.AccountID != e.AccountID {
 			return nil, false

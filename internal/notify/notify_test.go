@@ -347,3 +347,37 @@ func TestPendingDeliveriesSurviveARestart(t *testing.T) {
 		}
 	}
 }
+
+func TestRenewalRemindersAndExtensionEvents(t *testing.T) {
+	a := rctest.MustOpenApp(t)
+	grace := a.Login(a.User(0, "102")).AccessToken
+	rv := newReceiver(t)
+	mk := func(expires int, filters ...string) *rctest.Response {
+		return a.Do(rctest.Req{Method: "POST", Path: "/restapi/v1.0/subscription", Token: grace, JSON: map[string]any{
+			"eventFilters": filters, "expiresIn": expires,
+			"deliveryMode": map[string]any{"transportType": "WebHook", "address": rv.URL}}})
+	}
+	if r := mk(100, "/restapi/v1.0/subscription/~?threshold=60&interval=20"); r.Status != 400 || r.ErrorCode(t) != "SUB-516" {
+		t.Fatalf("threshold above TTL/2: %d %s", r.Status, r.Body)
+	}
+	r := mk(100, "/restapi/v1.0/subscription/~?threshold=50&interval=20", "/restapi/v1.0/account/~/extension/~")
+	if r.Status != 200 {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	id := r.Map(t)["id"].(string)
+	if r := a.Do(rctest.Req{Method: "PUT", Path: "/restapi/v1.0/account/~/extension/~", Token: grace,
+		JSON: map[string]any{"contact": map[string]any{"jobTitle": "Rear Admiral"}}}); r.Status != 200 {
+		t.Fatal(r.Status)
+	}
+	n := rv.wait(t, 1)[0]
+	if b := n["body"].(map[string]any); b["extensionId"] != "171858008" || b["eventType"] != "Update" {
+		t.Fatalf("extension event = %v", n)
+	}
+	a.Clock.Advance(60 * time.Second)
+	got := rv.wait(t, 2)
+	rem := got[1]
+	if rem["subscriptionId"] != id || !strings.HasPrefix(rem["event"].(string), "/restapi/v1.0/subscription/~") ||
+		rem["body"].(map[string]any)["expiresIn"].(float64) > 40 {
+		t.Fatalf("reminder = %v", rem)
+	}
+}

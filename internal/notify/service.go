@@ -167,6 +167,7 @@ func (s *Service) Wait(ctx context.Context) {
 func (s *Service) run(ctx context.Context, sub *events.Subscription) {
 	defer sub.Close()
 	go s.recorder(ctx)
+	go s.reminders(ctx)
 	if err := s.recover(ctx); err != nil && ctx.Err() == nil {
 		s.Log.Error("requeue pending deliveries", "err", err)
 	}
@@ -208,6 +209,9 @@ func (s *Service) dispatch(ctx context.Context, batch []rc.Event) error {
 		for _, a := range s.byAcc[e.AccountID] {
 			if a.sub.Status != "Active" || (!a.sub.Expiration.IsZero() && now.After(a.sub.Expiration)) {
 				continue
+			}
+			if e.Subscription != nil && e.Subscription.ID != a.sub.ID {
+				continue // a renewal reminder goes to its own subscription only
 			}
 			for _, f := range a.filters {
 				body, ok := match(f, e, base)
@@ -290,4 +294,48 @@ func WithWSSession(ctx context.Context, session string) context.Context {
 func WSSessionFrom(ctx context.Context) string {
 	s, _ := ctx.Value(wsSessionKey{}).(string)
 	return s
+}
+
+// reminders publishes renewal reminders for subscriptions with a /subscription/~ filter: once
+// the time left falls under the threshold, every interval, on the emulator's clock.
+func (s *Service) reminders(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	last := map[string]time.Time{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := s.Clock.Now()
+		var due []rc.Event
+		s.mu.RLock()
+		for _, subs := range s.byAcc {
+			for _, a := range subs {
+				for _, f := range a.filters {
+					if f.Kind != KindReminder || a.sub.Status != "Active" {
+						continue
+					}
+					left := a.sub.Expiration.Sub(now)
+					if left <= 0 || left > time.Duration(f.Threshold)*time.Second {
+						continue
+					}
+					if l, ok := last[a.sub.ID]; ok && now.Sub(l) < time.Duration(f.Interval)*time.Second {
+						continue
+					}
+					last[a.sub.ID] = now
+					cp := a.sub
+					due = append(due, rc.Event{Kind: "subscription-reminder", AccountID: cp.AccountID, ExtensionID: cp.ExtensionID,
+						Time: now, Subscription: &cp})
+				}
+			}
+		}
+		s.mu.RUnlock()
+		if len(due) > 0 {
+			if err := s.dispatch(ctx, due); err != nil && ctx.Err() == nil {
+				s.Log.Error("renewal reminders", "err", err)
+			}
+		}
+	}
 }

@@ -94,6 +94,9 @@ func (s *Service) Create(ctx context.Context, o Owner, req CreateRequest) (rc.Su
 	if err != nil {
 		return rc.Subscription{}, err
 	}
+	if err := checkReminders(filters, life); err != nil {
+		return rc.Subscription{}, err
+	}
 	existing, err := s.Store.Subscriptions(ctx, p.ExtensionID, p.ClientID)
 	if err != nil {
 		return rc.Subscription{}, err
@@ -185,6 +188,17 @@ func (s *Service) validate(ctx context.Context, dm rc.DeliveryMode) error {
 	return nil
 }
 
+// checkReminders enforces the renewal-reminder limits: threshold at most half the TTL, interval
+// at most half the threshold (SUB-516).
+func checkReminders(filters []Filter, life int) error {
+	for _, f := range filters {
+		if f.Kind == KindReminder && (f.Threshold > life/2 || f.Interval > f.Threshold/2) {
+			return subError(400, "SUB-516", "Invalid reminder parameters")
+		}
+	}
+	return nil
+}
+
 // Get returns one of the caller's subscriptions; an expired one is gone (404 SUB-507).
 func (s *Service) Get(ctx context.Context, p *rc.Principal, id string) (rc.Subscription, error) {
 	sub, err := s.Store.Subscription(ctx, id)
@@ -244,6 +258,9 @@ func (s *Service) Update(ctx context.Context, o Owner, id string, req UpdateRequ
 		if sub.ExpiresIn, err = ttl(req.ExpiresIn, sub.DeliveryMode.TransportType); err != nil {
 			return sub, err
 		}
+	}
+	if err := checkReminders(filters, sub.ExpiresIn); err != nil {
+		return sub, err
 	}
 	if o.WSSession != "" {
 		sub.WSSession = o.WSSession

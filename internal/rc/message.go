@@ -110,6 +110,10 @@ type Event struct {
 	Refs []MessageRef `json:"refs,omitempty"`
 	// Presence is the new state a presence event carries.
 	Presence *Presence `json:"presence,omitempty"`
+	// Subscription is the subscription a renewal reminder is about.
+	Subscription *Subscription `json:"subscription,omitempty"`
+	// Extension is the changed extension of an extension event.
+	Extension *Extension `json:"extension,omitempty"`
 }
 
 // MessageRef is one message a message-store event counts.
