@@ -35,3 +35,5 @@ fuzz:
 	$(GO) test -run XXX -fuzz FuzzParse -fuzztime $(FUZZTIME) ./internal/restapi/query/
 	$(GO) test -run XXX -fuzz FuzzRequest -fuzztime $(FUZZTIME) ./internal/restapi/
 	$(GO) test -run XXX -fuzz FuzzParse -fuzztime $(FUZZTIME) ./internal/seed/
+	$(GO) test -run XXX -fuzz FuzzPageCount -fuzztime $(FUZZTIME) ./internal/messaging/
+	$(GO) test -run XXX -fuzz FuzzFaxMMSMultipart -fuzztime $(FUZZTIME) ./internal/api/

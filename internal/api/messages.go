@@ -153,23 +153,9 @@ func (h *Handlers) checkExtension(r *restapi.Request) error {
 
 // --- sending ---
 
+// createSMS sends an SMS; a multipart body with attachments makes it an MMS, as the guide allows.
 func (h *Handlers) createSMS(w http.ResponseWriter, r *restapi.Request) error {
-	if err := h.checkExtension(r); err != nil {
-		return err
-	}
-	var req messaging.SMSRequest
-	if err := decodeMessageBody(r, &req, textFields, nil); err != nil {
-		return err
-	}
-	tm, err := h.Messages.CheckSMS(r.Context(), sender(r), req, false)
-	if err != nil {
-		return err
-	}
-	m, err := h.Messages.SendText(r.Context(), sender(r), tm)
-	if err != nil {
-		return err
-	}
-	return restapi.JSON(w, 200, newMessageRecord(r, m))
+	return h.createTextMessage(w, r, false)
 }
 
 func (h *Handlers) createPager(w http.ResponseWriter, r *restapi.Request) error {
@@ -185,20 +171,6 @@ func (h *Handlers) createPager(w http.ResponseWriter, r *restapi.Request) error 
 		return err
 	}
 	return restapi.JSON(w, 200, newMessageRecord(r, m))
-}
-
-// decodeMessageBody reads a JSON body, or a multipart one whose JSON part or form fields carry
-// the request (fields turns form fields into the JSON body); files go to onFile.
-func decodeMessageBody(r *restapi.Request, v any, fields func(url.Values) ([]byte, error), onFile func(restapi.FilePart) error) error {
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if !strings.HasPrefix(mt, "multipart/") {
-		return r.DecodeJSON(v)
-	}
-	m, err := restapi.ReadMultipart(r)
-	if err != nil {
-		return err
-	}
-	return m.Decode(v, onFile, fields)
 }
 
 // textFields turns the form fields of an SMS, MMS or fax request (from, to repeated, text,

@@ -52,10 +52,19 @@ func (s *Service) ApplyDue(ctx context.Context) (int, error) {
 				applyStatus(&due[i], *due[i].Pending)
 			}
 		}
+		arrivals, err := s.settleDueFaxes(ctx, due)
+		if err != nil {
+			return total, err
+		}
 		if err := s.Store.UpdateMessages(ctx, due...); err != nil {
 			return total, err
 		}
-		s.publish(nil, due)
+		if len(arrivals) > 0 {
+			if err := s.Store.InsertMessages(ctx, arrivals...); err != nil {
+				return total, err
+			}
+		}
+		s.publish(arrivals, due)
 		total += len(due)
 	}
 }

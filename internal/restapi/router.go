@@ -40,6 +40,8 @@ type Options struct {
 	// OtherExtensionAllowed lets any user of the account address another extension (directory
 	// style reads); by default only administrators may.
 	OtherExtensionAllowed bool
+	// MaxBody is the operation's own x-request-max-body-size in bytes; 0 means the server's.
+	MaxBody int64
 }
 
 // Param is one matched path parameter.

@@ -228,6 +228,9 @@ func (s *Server) serve(w *statusWriter, r *Request) (route *Route, err error) {
 	if max == 0 {
 		max = DefaultMaxBody
 	}
+	if route.MaxBody > 0 {
+		max = route.MaxBody
+	}
 	if r.ContentLength > max {
 		return route, TooLarge(max)
 	}
