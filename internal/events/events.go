@@ -8,15 +8,14 @@ import (
 	"sync/atomic"
 
 	"github.com/rcemu/rcemu/internal/rc"
+	"github.com/rcemu/rcemu/internal/ring"
 )
 
 // Bus fans events out to subscribers and keeps the most recent ones.
 type Bus struct {
 	mu      sync.RWMutex
 	subs    []*Subscription
-	recent  []rc.Event
-	next    int
-	full    bool
+	recent  *ring.Ring[rc.Event]
 	dropped atomic.Int64
 }
 
@@ -28,22 +27,15 @@ type Subscription struct {
 
 // New keeps the last keep events for inspection.
 func New(keep int) *Bus {
-	if keep < 1 {
-		keep = 1
-	}
-	return &Bus{recent: make([]rc.Event, keep)}
+	return &Bus{recent: ring.New[rc.Event](keep)}
 }
 
 // Publish hands e to every subscriber without waiting.
 func (b *Bus) Publish(e rc.Event) {
-	b.mu.Lock()
-	b.recent[b.next] = e
-	b.next++
-	if b.next == len(b.recent) {
-		b.next, b.full = 0, true
-	}
+	b.recent.Add(e)
+	b.mu.RLock()
 	subs := b.subs
-	b.mu.Unlock()
+	b.mu.RUnlock()
 	for _, s := range subs {
 		select {
 		case s.C <- e:
@@ -77,30 +69,10 @@ func (s *Subscription) Close() {
 }
 
 // Recent returns up to limit events, newest first.
-func (b *Bus) Recent(limit int) []rc.Event {
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	n := b.next
-	if b.full {
-		n = len(b.recent)
-	}
-	if limit <= 0 || limit > n {
-		limit = n
-	}
-	out := make([]rc.Event, 0, limit)
-	for i := 0; i < limit; i++ {
-		out = append(out, b.recent[(b.next-1-i+len(b.recent))%len(b.recent)])
-	}
-	return out
-}
+func (b *Bus) Recent(limit int) []rc.Event { return b.recent.Recent(limit) }
 
 // Clear forgets the recent events.
-func (b *Bus) Clear() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	clear(b.recent)
-	b.next, b.full = 0, false
-}
+func (b *Bus) Clear() { b.recent.Clear() }
 
 // Dropped counts events subscribers were too slow to take.
 func (b *Bus) Dropped() int64 { return b.dropped.Load() }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/rcemu/rcemu/internal/events"
 	"github.com/rcemu/rcemu/internal/rc"
+	"github.com/rcemu/rcemu/internal/ring"
 	"github.com/rcemu/rcemu/internal/store"
 )
 
@@ -58,7 +59,7 @@ type Service struct {
 	byAcc  map[int64]map[string]*active // account → subscription id → subscription
 	queues map[string]*subQueue
 
-	attempts *attemptLog
+	attempts *ring.Ring[Attempt]
 	record   chan rc.Delivery
 	done     chan struct{} // closed when the recorder has written its last batch
 }
@@ -73,7 +74,7 @@ func New(s store.Store, clock rc.Clock, bus *events.Bus, log *slog.Logger, baseU
 	return &Service{Store: s, Clock: clock, Bus: bus, Log: log, BaseURL: baseURL, FirstRetry: firstRetry, MaxRetry: maxRetry,
 		client: &http.Client{Timeout: DeliveryTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 			Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxIdleConns: 2048, IdleConnTimeout: 90 * time.Second}},
-		byAcc: map[int64]map[string]*active{}, queues: map[string]*subQueue{}, attempts: newAttemptLog(2000),
+		byAcc: map[int64]map[string]*active{}, queues: map[string]*subQueue{}, attempts: ring.New[Attempt](2000),
 		record: make(chan rc.Delivery, deliveryQueueBacklog)}
 }
 

@@ -164,7 +164,7 @@ func (s *Service) validate(ctx context.Context, dm rc.DeliveryMode) error {
 	a.LatencyMs = float64(time.Since(start).Microseconds()) / 1000
 	if err != nil {
 		a.Error, a.Rules = err.Error(), []string{RuleUnreachable}
-		s.attempts.add(a)
+		s.attempts.Add(a)
 		return subError(400, "SUB-521", "WebHook is not reachable")
 	}
 	n, _ := io.Copy(io.Discard, io.LimitReader(res.Body, 1<<16))
@@ -172,7 +172,7 @@ func (s *Service) validate(ctx context.Context, dm rc.DeliveryMode) error {
 	a.Status, a.ResponseBytes = res.StatusCode, int(n)+headerSize(res.Header)
 	fail := func(rule, code, msg string) error {
 		a.Rules = append(a.Rules, rule)
-		s.attempts.add(a)
+		s.attempts.Add(a)
 		return subError(400, code, msg)
 	}
 	if res.StatusCode != http.StatusOK {
@@ -184,7 +184,7 @@ func (s *Service) validate(ctx context.Context, dm rc.DeliveryMode) error {
 	if res.Header.Get("Validation-Token") != token {
 		return fail(RuleNoEcho, "SUB-520", "Validation Token is not returned")
 	}
-	s.attempts.add(a)
+	s.attempts.Add(a)
 	return nil
 }
 
@@ -323,4 +323,4 @@ func (s *Service) DropSession(ctx context.Context, session string) {
 }
 
 // ClearAttempts forgets the attempt log (reset).
-func (s *Service) ClearAttempts() { s.attempts.clear() }
+func (s *Service) ClearAttempts() { s.attempts.Clear() }

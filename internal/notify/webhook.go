@@ -132,7 +132,7 @@ func (s *Service) attempt(sub rc.Subscription, d *rc.Delivery) (bool, string) {
 		if time.Since(start) >= DeliveryTimeout {
 			a.Rules = append(a.Rules, RuleSlow)
 		}
-		s.attempts.add(a)
+		s.attempts.Add(a)
 		return false, fmt.Sprintf("I/O operation is failed. Details: [%v]", err)
 	}
 	n, _ := io.Copy(io.Discard, io.LimitReader(res.Body, 1<<20))
@@ -150,7 +150,7 @@ func (s *Service) attempt(sub rc.Subscription, d *rc.Delivery) (bool, string) {
 	if !ok {
 		a.Rules = append(a.Rules, RuleNon2xx)
 	}
-	s.attempts.add(a)
+	s.attempts.Add(a)
 	if !ok {
 		return false, fmt.Sprintf("HTTP status [%d]", res.StatusCode)
 	}
@@ -245,51 +245,8 @@ type Attempt struct {
 	Rules          []string  `json:"brokenRules,omitempty"`
 }
 
-type attemptLog struct {
-	mu   sync.Mutex
-	ring []Attempt
-	next int
-	full bool
-}
-
-func newAttemptLog(n int) *attemptLog { return &attemptLog{ring: make([]Attempt, n)} }
-
-func (l *attemptLog) add(a Attempt) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.ring[l.next] = a
-	l.next++
-	if l.next == len(l.ring) {
-		l.next, l.full = 0, true
-	}
-}
-
-func (l *attemptLog) recent(limit int) []Attempt {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := l.next
-	if l.full {
-		n = len(l.ring)
-	}
-	if limit <= 0 || limit > n {
-		limit = n
-	}
-	out := make([]Attempt, 0, limit)
-	for i := 0; i < limit; i++ {
-		out = append(out, l.ring[(l.next-1-i+len(l.ring))%len(l.ring)])
-	}
-	return out
-}
-
-func (l *attemptLog) clear() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	clear(l.ring)
-	l.next, l.full = 0, false
-}
-
 // Attempts lists recent delivery attempts, newest first.
-func (s *Service) Attempts(limit int) []Attempt { return s.attempts.recent(limit) }
+func (s *Service) Attempts(limit int) []Attempt { return s.attempts.Recent(limit) }
 
 // ReceiverReport is, per subscription, the rules its receiver broke and how often.
 type ReceiverReport struct {
@@ -304,7 +261,7 @@ type ReceiverReport struct {
 func (s *Service) Receivers() []ReceiverReport {
 	idx := map[string]*ReceiverReport{}
 	var order []string
-	for _, a := range s.attempts.recent(0) {
+	for _, a := range s.attempts.Recent(0) {
 		r := idx[a.SubscriptionID]
 		if r == nil {
 			r = &ReceiverReport{SubscriptionID: a.SubscriptionID, Address: a.Address, Rules: map[string]int{}}

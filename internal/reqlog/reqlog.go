@@ -9,15 +9,14 @@ import (
 	"sync"
 
 	"github.com/rcemu/rcemu/internal/restapi"
+	"github.com/rcemu/rcemu/internal/ring"
 )
 
 // Log is safe for concurrent use.
 type Log struct {
-	mu   sync.Mutex
-	ring []restapi.Entry
-	next int
-	full bool
-	apps map[string]*app
+	mu     sync.Mutex
+	recent *ring.Ring[restapi.Entry]
+	apps   map[string]*app
 }
 
 type app struct {
@@ -31,10 +30,7 @@ type app struct {
 
 // New keeps the last size requests.
 func New(size int) *Log {
-	if size < 1 {
-		size = 1
-	}
-	return &Log{ring: make([]restapi.Entry, size), apps: make(map[string]*app)}
+	return &Log{recent: ring.New[restapi.Entry](size), apps: make(map[string]*app)}
 }
 
 // productRE is RFC 1945's product token "Name/Version" followed by optional comments or further
@@ -46,13 +42,9 @@ func Conforms(ua string) bool { return productRE.MatchString(ua) }
 
 // Add records one request.
 func (l *Log) Add(e restapi.Entry) {
+	l.recent.Add(e)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.ring[l.next] = e
-	l.next++
-	if l.next == len(l.ring) {
-		l.next, l.full = 0, true
-	}
 	a := l.apps[e.ClientID]
 	if a == nil {
 		a = &app{agents: map[string]int{}, badForm: map[string]int{}, instances: map[string]map[string]bool{}}
@@ -78,30 +70,13 @@ func (l *Log) Add(e restapi.Entry) {
 }
 
 // Recent returns up to limit entries, newest first.
-func (l *Log) Recent(limit int) []restapi.Entry {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := l.next
-	if l.full {
-		n = len(l.ring)
-	}
-	if limit <= 0 || limit > n {
-		limit = n
-	}
-	out := make([]restapi.Entry, 0, limit)
-	for i := 0; i < limit; i++ {
-		idx := (l.next - 1 - i + len(l.ring)) % len(l.ring)
-		out = append(out, l.ring[idx])
-	}
-	return out
-}
+func (l *Log) Recent(limit int) []restapi.Entry { return l.recent.Recent(limit) }
 
 // Clear forgets everything.
 func (l *Log) Clear() {
+	l.recent.Clear()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	clear(l.ring)
-	l.next, l.full = 0, false
 	l.apps = make(map[string]*app)
 }
 
