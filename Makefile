@@ -2,7 +2,7 @@
 GO  ?= go
 BIN := bin/rcemu
 
-.PHONY: run build test check unit e2e bench fuzz
+.PHONY: run build test check unit e2e bench fuzz spec
 
 run:
 	$(GO) run ./cmd/rcemu
@@ -12,22 +12,28 @@ build:
 
 # The whole suite: formatting and vet, Go unit/integration tests (race detector on, fuzz seed
 # corpora included), then the end-to-end tests that drive the built binary with the official SDKs.
+# Both test steps first fetch RingCentral's OpenAPI spec (spec-served operations and the contract
+# check on every response need it).
 test: check unit e2e
+
+# RingCentral's OpenAPI spec into .cache/spec (git-ignored), checked against a recorded SHA-256.
+spec:
+	scripts/fetch-spec.sh
 
 check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 		if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-unit:
+unit: spec
 	$(GO) test -race -count=1 ./...
 
-e2e: build
+e2e: spec build
 	cd e2e && npm ci --no-audit --no-fund && RCEMU_BIN=$(CURDIR)/$(BIN) npm test
 
 # Loads rcemu and a bare net/http handler in the same run and prints req/s, p50, p99 and the
 # start-up and memory figures against their targets. Bounded in time, loopback only.
-bench: build
+bench: spec build
 	$(GO) run ./bench/load -bin $(CURDIR)/$(BIN)
 
 FUZZTIME ?= 30s

@@ -30,6 +30,7 @@ import (
 	"github.com/rcemu/rcemu/internal/reqlog"
 	"github.com/rcemu/rcemu/internal/restapi"
 	"github.com/rcemu/rcemu/internal/seed"
+	"github.com/rcemu/rcemu/internal/specmock"
 	"github.com/rcemu/rcemu/internal/store"
 	"github.com/rcemu/rcemu/internal/store/sqlstore"
 	"github.com/rcemu/rcemu/internal/wsg"
@@ -133,6 +134,7 @@ type App struct {
 	Msgs   *messaging.Service
 	Notify *notify.Service
 	WSG    *wsg.Gateway
+	spec   *specmock.Mock // nil without a spec
 
 	handler  http.Handler
 	listener net.Listener

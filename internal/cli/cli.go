@@ -10,7 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-
+	"text/tabwriter"
 	"time"
 
 	"github.com/rcemu/rcemu/internal/app"
@@ -23,6 +23,8 @@ const usage = `rcemu — a local emulator of the RingCentral REST API
 Usage:
   rcemu [serve] [flags]   run the emulator (flags: rcemu serve -h)
   rcemu creds [flags]     print the credentials held in a database (flags: rcemu creds -h)
+  rcemu spec coverage     list every operation of the spec with its tier, throttling group and
+                          permissions (flags: rcemu spec coverage -h)
   rcemu version           print the version
 `
 
@@ -38,6 +40,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = serve(ctx, args, getenv, stdout, stderr)
 	case "creds":
 		err = creds(ctx, args, getenv, stdout, stderr)
+	case "spec":
+		err = specCmd(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "rcemu", app.Version)
 	case "help":
@@ -106,4 +110,70 @@ func creds(ctx context.Context, args []string, getenv func(string) string, stdou
 		return enc.Encode(c)
 	}
 	return c.WriteEnv(stdout)
+}
+
+func specCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "coverage" {
+		return errors.New("usage: rcemu spec coverage [--spec PATH] [--format text|json]")
+	}
+	fs := flag.NewFlagSet("rcemu spec coverage", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg config.Config
+	fs.StringVar(&cfg.Spec, "spec", getenv("RCEMU_SPEC"), "RingCentral OpenAPI spec; default: the fetched copy (RCEMU_SPEC)")
+	fs.StringVar(&cfg.SpecCache, "spec-cache", getenv("RCEMU_SPEC_CACHE"), `directory for compiled specs, "off" for none (RCEMU_SPEC_CACHE)`)
+	format := fs.String("format", "text", "text or json")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *format != "text" && *format != "json" {
+		return fmt.Errorf("--format: %q is not text or json", *format)
+	}
+	m, err := app.SpecCoverage(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		Method          string `json:"method"`
+		Path            string `json:"path"`
+		OperationID     string `json:"operationId"`
+		Tier            string `json:"tier"`
+		ThrottlingGroup string `json:"throttlingGroup,omitempty"`
+		AppPermission   string `json:"appPermission,omitempty"`
+		UserPermission  string `json:"userPermission,omitempty"`
+	}
+	rows := make([]row, 0, len(m.Coverage))
+	for _, c := range m.Coverage {
+		rows = append(rows, row{Method: c.Op.Method, Path: c.Op.Path, OperationID: c.Op.ID, Tier: c.Tier,
+			ThrottlingGroup: c.Op.ThrottlingGroup, AppPermission: c.Op.AppPermission, UserPermission: c.Op.UserPermission})
+	}
+	if *format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Operations int   `json:"operations"`
+			Stateful   int   `json:"stateful"`
+			Spec       int   `json:"spec"`
+			Coverage   []row `json:"coverage"`
+		}{len(rows), m.Stateful, m.Served, rows})
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIER\tMETHOD\tPATH\tOPERATION\tTHROTTLING\tAPP PERMISSION\tUSER PERMISSION")
+	dash := func(s string) string {
+		if s == "" {
+			return "-"
+		}
+		return s
+	}
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Tier, r.Method, r.Path, r.OperationID,
+			dash(r.ThrottlingGroup), dash(r.AppPermission), dash(r.UserPermission))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d operations: %d stateful, %d from the spec\n", len(rows), m.Stateful, m.Served)
+	return nil
 }

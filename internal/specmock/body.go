@@ -1,0 +1,417 @@
+package specmock
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/rcemu/rcemu/internal/rc"
+	"github.com/rcemu/rcemu/internal/restapi"
+	"github.com/rcemu/rcemu/internal/spec"
+)
+
+// readBody reads the request body within the operation's x-request-max-body-size (the
+// conventions layer already applies the server-wide limit).
+func (o *operation) readBody(r *restapi.Request) ([]byte, error) {
+	var rd io.Reader = r.Body
+	limit := o.op.MaxBodySize
+	if limit > 0 {
+		if r.ContentLength > limit {
+			return nil, restapi.TooLarge(limit)
+		}
+		rd = io.LimitReader(r.Body, limit+1)
+	}
+	b, err := io.ReadAll(rd)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, restapi.TooLarge(mbe.Limit)
+		}
+		return nil, &rc.Error{Status: 400, Code: "CMN-104", TopCode: "CMN-104", Message: "Cannot parse request"}
+	}
+	if limit > 0 && int64(len(b)) > limit {
+		return nil, restapi.TooLarge(limit)
+	}
+	return b, nil
+}
+
+func cannotParse() *rc.Error {
+	return &rc.Error{Status: 400, Code: "CMN-104", TopCode: "CMN-104", Message: "Cannot parse request"}
+}
+
+// checkBody validates the body against the operation's request body.
+func (o *operation) checkBody(r *restapi.Request) error {
+	b := o.op.Body
+	if b == nil || len(b.Content) == 0 {
+		return nil // a body an operation does not take is ignored, as the platform does
+	}
+	data, err := o.readBody(r)
+	if err != nil {
+		return err
+	}
+	ct := r.Header.Get("Content-Type")
+	empty := len(bytes.TrimSpace(data)) == 0
+	if empty && !b.Required {
+		return nil
+	}
+	mt, params := "", map[string]string(nil)
+	if ct != "" {
+		if mt, params, err = mime.ParseMediaType(ct); err != nil {
+			return restapi.UnsupportedMediaType(ct)
+		}
+	} else {
+		// No Content-Type: JSON if the operation takes it, as SDKs send JSON by default.
+		if spec.FindMedia(b.Content, "application/json") != nil {
+			mt = "application/json"
+		} else {
+			mt = b.Content[0].Type
+		}
+	}
+	m := spec.FindMedia(b.Content, mt)
+	if m == nil {
+		return restapi.UnsupportedMediaType(ct)
+	}
+	mode := spec.Mode{Request: true, Strict: o.opt.Strict}
+	var v any
+	switch bodyKind(m.Type) {
+	case "json", "rcmultipart":
+		if empty {
+			return rc.BadJSON()
+		}
+		if v, err = spec.DecodeJSON(data); err != nil {
+			return rc.BadJSON()
+		}
+	case "form":
+		vals, err := url.ParseQuery(string(data))
+		if err != nil {
+			return cannotParse()
+		}
+		v = o.formObject(m.Schema, vals)
+	case "multipart":
+		if empty {
+			v = map[string]any{}
+			break
+		}
+		if v, err = o.multipartObject(m, data, params["boundary"], false); err != nil {
+			return err
+		}
+	case "mixed":
+		if empty {
+			v = map[string]any{}
+			break
+		}
+		if v, err = o.multipartObject(m, data, params["boundary"], true); err != nil {
+			return err
+		}
+	default:
+		return nil // opaque bytes (audio, images...)
+	}
+	if m.Schema == spec.None {
+		return nil
+	}
+	ps := o.doc.Validate(m.Schema, v, mode)
+	if len(ps) == 0 {
+		if o.opt.Strict {
+			if name := o.readOnlySent(m.Schema, v, ""); name != "" {
+				e := rc.Invalid(name)
+				e.Message = "Parameter [" + name + "] is read-only"
+				return e
+			}
+		}
+		return nil
+	}
+	return problemError(ps[0])
+}
+
+func problemError(p spec.Problem) *rc.Error {
+	name := p.Path
+	if name == "" {
+		name = "body"
+	}
+	if p.Missing {
+		return rc.Missing(name)
+	}
+	e := rc.Invalid(name)
+	if p.Message == "unknown property" {
+		e.Message = "Parameter [" + name + "] is not recognized"
+	}
+	return e
+}
+
+func bodyKind(mt string) string {
+	l := strings.ToLower(mt)
+	switch {
+	case spec.IsJSON(l):
+		return "json"
+	case l == "application/x-www-form-urlencoded":
+		return "form"
+	case l == "multipart/form-data":
+		return "multipart"
+	case l == "multipart/mixed":
+		return "mixed"
+	case l == "application/vnd.ringcentral.multipart+json":
+		return "rcmultipart"
+	}
+	return "binary"
+}
+
+// propSchemas returns the schemas of property name in the object schema si and its allOf
+// members (and every oneOf/anyOf member, which may declare it).
+func (o *operation) propSchemas(si int, name string) []int {
+	var out []int
+	seen := map[int]bool{}
+	var walk func(int)
+	walk = func(i int) {
+		s := o.doc.Schema(i)
+		if s == nil || seen[i] {
+			return
+		}
+		seen[i] = true
+		if p := s.Property(name); p != spec.None {
+			out = append(out, p)
+		}
+		for _, m := range s.AllOf {
+			walk(m)
+		}
+		for _, m := range s.OneOf {
+			walk(m)
+		}
+		for _, m := range s.AnyOf {
+			walk(m)
+		}
+	}
+	walk(si)
+	return out
+}
+
+// shape says how a property's values arrive in a form or multipart body.
+func (o *operation) shape(set []int) (typ string, binary, array bool) {
+	for _, si := range set {
+		for _, i := range o.closure(si) {
+			s := o.doc.Schema(i)
+			if typ == "" {
+				typ = s.Type
+			}
+			if s.Format == "binary" {
+				binary = true
+			}
+			if s.Type == "array" {
+				array = true
+				if it := o.doc.Schema(s.Items); it != nil {
+					for _, j := range o.closure(s.Items) {
+						if o.doc.Schema(j).Format == "binary" {
+							binary = true
+						}
+					}
+					if typ == "array" && it.Type != "" {
+						typ = "array:" + it.Type
+					}
+				}
+			}
+		}
+	}
+	return typ, binary, array
+}
+
+// fieldValue turns a text field into the JSON value its property describes.
+func (o *operation) fieldValue(set []int, typ, raw string) any {
+	t := strings.TrimPrefix(typ, "array:")
+	switch t {
+	case "integer", "number", "boolean":
+		var all []int
+		for _, si := range set {
+			all = append(all, o.closure(si)...)
+		}
+		if v, ok := o.coerce(all, t, raw); ok {
+			return v
+		}
+	case "object", "array":
+		if v, err := spec.DecodeJSON([]byte(raw)); err == nil {
+			return v
+		}
+	}
+	return raw
+}
+
+// formObject builds the object an urlencoded form describes.
+func (o *operation) formObject(si int, vals url.Values) map[string]any {
+	obj := map[string]any{}
+	for k, vs := range vals {
+		set := o.propSchemas(si, k)
+		typ, _, array := o.shape(set)
+		if array {
+			items := make([]any, len(vs))
+			for i, v := range vs {
+				items[i] = o.fieldValue(set, typ, v)
+			}
+			obj[k] = items
+			continue
+		}
+		obj[k] = o.fieldValue(set, typ, vs[0])
+	}
+	return obj
+}
+
+// multipartObject builds the object a multipart body describes. In form-data each part is a
+// field; a JSON part named after no field holds the request's fields (the SDKs' "body" or "json"
+// part). In multipart/mixed the first part is the JSON request and the others are attachments,
+// which fill the schema's binary property.
+func (o *operation) multipartObject(m *spec.Media, data []byte, boundary string, mixed bool) (map[string]any, error) {
+	if boundary == "" {
+		return nil, cannotParse()
+	}
+	mr := multipart.NewReader(bytes.NewReader(data), boundary)
+	obj := map[string]any{}
+	set := func(name string, v any, array bool) {
+		if array {
+			list, _ := obj[name].([]any)
+			obj[name] = append(list, v)
+			return
+		}
+		obj[name] = v
+	}
+	binaryProp := ""
+	binaryArray := false
+	if mixed {
+		binaryProp, binaryArray = o.binaryProperty(m.Schema)
+	}
+	for i := 0; ; i++ {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, cannotParse()
+		}
+		content, err := io.ReadAll(part)
+		if err != nil {
+			return nil, cannotParse()
+		}
+		pct := part.Header.Get("Content-Type")
+		pmt, _, _ := mime.ParseMediaType(pct)
+		if mixed {
+			if i == 0 && (pmt == "" || spec.IsJSON(pmt)) {
+				v, err := spec.DecodeJSON(content)
+				if err != nil {
+					return nil, rc.BadJSON()
+				}
+				if fields, ok := v.(map[string]any); ok {
+					for k, fv := range fields {
+						obj[k] = fv
+					}
+					continue
+				}
+				return nil, rc.Invalid("body")
+			}
+			if binaryProp != "" {
+				set(binaryProp, "(binary)", binaryArray)
+			}
+			continue
+		}
+		name := part.FormName()
+		props := o.propSchemas(m.Schema, name)
+		typ, binary, array := o.shape(props)
+		declared := m.FieldType(name)
+		switch {
+		case len(props) == 0 && (spec.IsJSON(pmt) || name == "json" || name == "body"):
+			v, err := spec.DecodeJSON(content)
+			if err != nil {
+				return nil, rc.BadJSON()
+			}
+			if fields, ok := v.(map[string]any); ok {
+				for k, fv := range fields {
+					obj[k] = fv
+				}
+			}
+		case binary && !spec.IsJSON(pmt):
+			set(name, "(binary)", array)
+		case spec.IsJSON(pmt) || spec.IsJSON(declared) || typ == "object":
+			v, err := spec.DecodeJSON(content)
+			if err != nil {
+				return nil, rc.BadJSON()
+			}
+			set(name, v, array && typ != "array")
+		default:
+			set(name, o.fieldValue(props, typ, string(content)), array)
+		}
+	}
+	return obj, nil
+}
+
+// binaryProperty finds the property attachments go to in a multipart/mixed body.
+func (o *operation) binaryProperty(si int) (string, bool) {
+	var names []string
+	seen := map[int]bool{}
+	var walk func(int)
+	walk = func(i int) {
+		s := o.doc.Schema(i)
+		if s == nil || seen[i] {
+			return
+		}
+		seen[i] = true
+		for _, p := range s.Properties {
+			names = append(names, p.Name)
+		}
+		for _, m := range s.AllOf {
+			walk(m)
+		}
+	}
+	walk(si)
+	for _, n := range names {
+		if _, binary, array := o.shape(o.propSchemas(si, n)); binary {
+			return n, array
+		}
+	}
+	return "", false
+}
+
+// readOnlySent returns the path of a readOnly property present in a request body (strict mode
+// refuses them; by default they are ignored, as the platform ignores them).
+func (o *operation) readOnlySent(si int, v any, path string) string {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return ""
+	}
+	for _, k := range sortedKeys(obj) {
+		for _, p := range o.propSchemas(si, k) {
+			if o.doc.Schema(p).ReadOnly {
+				return join(path, k)
+			}
+			if name := o.readOnlySent(p, obj[k], join(path, k)); name != "" {
+				return name
+			}
+		}
+	}
+	return ""
+}
+
+func join(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	return b
+}

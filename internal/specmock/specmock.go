@@ -1,0 +1,221 @@
+// Package specmock serves the operations of a RingCentral OpenAPI document that no stateful
+// handler serves. Each request is checked against its operation (path, query and header
+// parameters, JSON, form and multipart bodies) and answered with the documented success status
+// and a body generated from the schema: deterministic, schema-valid, with the spec's examples
+// where it has them, ids of the documented type, E.164 numbers, the clock's time, URIs on this
+// server, the path's ids and the caller's account and extension.
+//
+// Bodies are compiled once per operation into templates whose request-dependent parts (base
+// URL, ids, time, paging) are filled in per request, so a spec-served GET costs about as much as
+// a hand-written one.
+package specmock
+
+import (
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/rcemu/rcemu/internal/rc"
+	"github.com/rcemu/rcemu/internal/restapi"
+	"github.com/rcemu/rcemu/internal/spec"
+)
+
+// Options configure the spec-served operations.
+type Options struct {
+	Clock rc.Clock
+	// Strict rejects what is tolerated by default: unknown query parameters and body properties,
+	// readOnly properties in request bodies, a scalar query parameter given more than once.
+	Strict bool
+	// Log, when set, gets a warning for a body the generator could not make fully schema-valid
+	// (when an operation first answers).
+	Log *slog.Logger
+}
+
+// Tiers of an operation.
+const (
+	TierStateful = "stateful" // a hand-written handler serves it
+	TierSpec     = "spec"     // this package serves it
+)
+
+// Coverage is one operation and who serves it.
+type Coverage struct {
+	Op      *spec.Operation
+	Tier    string
+	Pattern string // the pattern the router knows it by
+}
+
+// Mock is the set of spec-served operations registered on a router.
+type Mock struct {
+	Doc      *spec.Document
+	Coverage []Coverage // every operation of the document, in the document's order
+	Stateful int
+	Served   int
+	ops      map[string]*operation // by operationId
+}
+
+// publicPaths need no token although the spec lists the default OAuth security for them: the
+// platform answers discovery and the OpenID Connect documents anonymously.
+var publicPaths = map[string]bool{
+	"/restapi":                          true,
+	"/restapi/{apiVersion}":             true,
+	"/.well-known/openid-configuration": true,
+	"/restapi/oauth/jwks":               true,
+}
+
+// Register adds every operation of doc that the router does not already serve. A stateful
+// handler wins for the same method and path shape; fixed segments keep winning over parameters,
+// and a spec path parameter takes the name the router already uses at its position
+// ({callQueueId} becomes {extensionId}, so `~` and the access rules apply to it).
+func Register(rt *restapi.Router, doc *spec.Document, opt Options) *Mock {
+	m := &Mock{Doc: doc, ops: map[string]*operation{}}
+	doc.Operation("") // index the document and compile its patterns now, not on the first request
+	existing := map[string]string{}
+	names := &nameNode{}
+	for _, r := range rt.Routes() {
+		existing[r.Method+" "+spec.NormalizePath(r.Pattern)] = r.Pattern
+		names.add(r.Pattern)
+	}
+	for _, op := range doc.Operations {
+		if pat, ok := existing[op.Method+" "+spec.NormalizePath(op.Path)]; ok {
+			m.Coverage = append(m.Coverage, Coverage{Op: op, Tier: TierStateful, Pattern: pat})
+			m.Stateful++
+			continue
+		}
+		pattern, rename := names.add(op.Path)
+		o := newOperation(doc, op, opt, rename)
+		// The permission CMN-419 names: the first of "EditUserInfo OR EditUserCredentials".
+		perm, _, _ := strings.Cut(op.UserPermission, " ")
+		rt.Handle(op.Method, pattern, o.serve, restapi.Options{Public: op.Public || publicPaths[op.Path], Permission: perm})
+		m.ops[op.ID] = o
+		m.Coverage = append(m.Coverage, Coverage{Op: op, Tier: TierSpec, Pattern: pattern})
+		m.Served++
+	}
+	return m
+}
+
+// Prepare builds every spec-served operation's response templates now rather than on first use.
+func (m *Mock) Prepare() {
+	for _, o := range m.ops {
+		o.responses()
+	}
+}
+
+// GenerationFailures lists the body fields for which no candidate value satisfied the schema,
+// by operation (empty when every generated body is valid).
+func (m *Mock) GenerationFailures() map[string][]string {
+	out := map[string][]string{}
+	for id, o := range m.ops {
+		if f := o.responses().failures; len(f) > 0 {
+			out[id] = f
+		}
+	}
+	return out
+}
+
+// nameNode records the parameter name used at each position of the router's patterns.
+type nameNode struct {
+	static map[string]*nameNode
+	param  *nameNode
+	name   string
+}
+
+// add registers a path and returns it with the names in use, and the renames (router name →
+// spec name) it made.
+func (n *nameNode) add(path string) (string, map[string]string) {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	out := make([]string, len(segs))
+	var rename map[string]string
+	cur := n
+	for i, seg := range segs {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			name := seg[1 : len(seg)-1]
+			if cur.param == nil {
+				cur.param = &nameNode{name: name}
+			}
+			if cur.param.name != name {
+				if rename == nil {
+					rename = map[string]string{}
+				}
+				rename[cur.param.name] = name
+			}
+			out[i] = "{" + cur.param.name + "}"
+			cur = cur.param
+			continue
+		}
+		out[i] = seg
+		if cur.static == nil {
+			cur.static = map[string]*nameNode{}
+		}
+		next := cur.static[seg]
+		if next == nil {
+			next = &nameNode{}
+			cur.static[seg] = next
+		}
+		cur = next
+	}
+	return "/" + strings.Join(out, "/"), rename
+}
+
+// operation serves one spec operation.
+type operation struct {
+	doc    *spec.Document
+	op     *spec.Operation
+	opt    Options
+	rename map[string]string // router parameter name → spec name
+	byName map[string]string // spec name → router name
+
+	path   []*spec.Parameter
+	query  []*spec.Parameter
+	header []*spec.Parameter
+	known  map[string]bool // declared query parameters
+
+	once sync.Once
+	resp *responses
+}
+
+func newOperation(doc *spec.Document, op *spec.Operation, opt Options, rename map[string]string) *operation {
+	o := &operation{doc: doc, op: op, opt: opt, rename: rename, byName: map[string]string{}, known: map[string]bool{}}
+	for router, name := range rename {
+		o.byName[name] = router
+	}
+	for i := range op.Params {
+		p := &op.Params[i]
+		switch p.In {
+		case "path":
+			o.path = append(o.path, p)
+		case "query":
+			o.query = append(o.query, p)
+			o.known[p.Name] = true
+		case "header":
+			o.header = append(o.header, p)
+		}
+	}
+	sort.SliceStable(o.query, func(i, j int) bool { return o.query[i].Required && !o.query[j].Required })
+	return o
+}
+
+// routerName is the name the router gives a spec path parameter.
+func (o *operation) routerName(specName string) string {
+	if r, ok := o.byName[specName]; ok {
+		return r
+	}
+	return specName
+}
+
+func (o *operation) serve(w http.ResponseWriter, r *restapi.Request) error {
+	if err := o.checkPath(r); err != nil {
+		return err
+	}
+	if err := o.checkQuery(r); err != nil {
+		return err
+	}
+	if err := o.checkHeaders(r); err != nil {
+		return err
+	}
+	if err := o.checkBody(r); err != nil {
+		return err
+	}
+	return o.respond(w, r)
+}
