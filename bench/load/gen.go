@@ -53,6 +53,9 @@ func runGen(args []string) int {
 	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
 	url := fs.String("url", "", "URL to GET")
 	auth := fs.String("auth", "", "Authorization header value")
+	method := fs.String("method", http.MethodGet, "request method")
+	body := fs.String("body", "", "request body, sent with every request (with -method POST)")
+	ctype := fs.String("content-type", "application/json", "Content-Type of -body")
 	conns := fs.Int("c", 16, "connections")
 	dur := fs.Duration("d", 10*time.Second, "measured duration")
 	warmup := fs.Duration("warmup", 2*time.Second, "warm-up duration")
@@ -70,7 +73,11 @@ func runGen(args []string) int {
 	// The generator allocates little per request; let the heap grow rather than collect often.
 	debug.SetGCPercent(400)
 
-	res, err := generate(*name, *client, *url, *auth, *conns, *warmup, *dur, *serverPID)
+	op := operation{method: *method, url: *url, auth: *auth, contentType: *ctype}
+	if *body != "" {
+		op.body = []byte(*body)
+	}
+	res, err := generate(*name, *client, op, *conns, *warmup, *dur, *serverPID)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		return 1
@@ -82,6 +89,7 @@ func runGen(args []string) int {
 }
 
 type worker struct {
+	body     []byte // request body to send each time, if any
 	h        hist
 	errs     uint64
 	warm     uint64
@@ -89,7 +97,15 @@ type worker struct {
 	_        [64]byte // keep workers' hot counters off each other's cache lines
 }
 
-func generate(name, client, url, auth string, conns int, warmup, dur time.Duration, serverPID int) (*genResult, error) {
+// operation is the request every worker sends: by default an authenticated GET without a body.
+type operation struct {
+	method, url, auth string
+	body              []byte // sent with every request when set
+	contentType       string
+}
+
+func generate(name, client string, op operation, conns int, warmup, dur time.Duration, serverPID int) (*genResult, error) {
+	url := op.url
 	if client != "transport" && client != "raw" {
 		return nil, fmt.Errorf("unknown -client %q", client)
 	}
@@ -107,7 +123,7 @@ func generate(name, client, url, auth string, conns int, warmup, dur time.Durati
 	defer tr.CloseIdleConnections()
 
 	// One checked request first: the target answers 200 and we learn the body size.
-	probe, err := newGet(url, auth)
+	probe, err := newRequest(op)
 	if err != nil {
 		return nil, err
 	}
@@ -153,10 +169,11 @@ func generate(name, client, url, auth string, conns int, warmup, dur time.Durati
 
 	var wg sync.WaitGroup
 	for _, w := range workers {
-		req, err := newGet(url, auth)
+		req, err := newRequest(op)
 		if err != nil {
 			return nil, err
 		}
+		w.body = op.body
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -197,23 +214,43 @@ func generate(name, client, url, auth string, conns int, warmup, dur time.Durati
 	return res, nil
 }
 
-func newGet(url, auth string) (*http.Request, error) {
-	req, err := http.NewRequest(http.MethodGet, url, nil)
+// newRequest builds an operation's request. One with a body gets a fresh reader from setBody
+// before each send.
+func newRequest(op operation) (*http.Request, error) {
+	method := op.method
+	if method == "" {
+		method = http.MethodGet
+	}
+	req, err := http.NewRequest(method, op.url, nil)
 	if err != nil {
 		return nil, err
 	}
-	if auth != "" {
-		req.Header["Authorization"] = []string{auth}
+	if op.auth != "" {
+		req.Header["Authorization"] = []string{op.auth}
 	}
 	req.Header["User-Agent"] = []string{"rcemu-bench/1"}
+	if op.body != nil {
+		req.Header["Content-Type"] = []string{op.contentType}
+		setBody(req, op.body)
+	}
 	return req, nil
+}
+
+// setBody gives a request a new reader over body: a request's body is consumed by each send.
+func setBody(req *http.Request, body []byte) {
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	req.ContentLength = int64(len(body))
 }
 
 // run sends requests back to back until end. A request counts when it both starts at or after
 // from and ends no later than end; those starting in the warm-up are sent but not recorded.
-// The same *http.Request is reused: it has no body and is not touched once its answer is read.
+// The same *http.Request is reused: it is not touched once its answer is read, and a body (if
+// any) is a new reader over the same bytes each time.
 func (w *worker) run(tr *http.Transport, req *http.Request, from, end time.Time) {
 	for {
+		if w.body != nil {
+			setBody(req, w.body)
+		}
 		t0 := time.Now()
 		if !t0.Before(end) {
 			return
@@ -252,9 +289,13 @@ func (w *worker) run(tr *http.Transport, req *http.Request, from, end time.Time)
 // several times less CPU per request, for checking that the Transport is not the bottleneck.
 func (w *worker) runRaw(req *http.Request, from, end time.Time) {
 	var raw bytes.Buffer
-	fmt.Fprintf(&raw, "GET %s HTTP/1.1\r\nHost: %s\r\n", req.URL.RequestURI(), req.URL.Host)
+	fmt.Fprintf(&raw, "%s %s HTTP/1.1\r\nHost: %s\r\n", req.Method, req.URL.RequestURI(), req.URL.Host)
 	_ = req.Header.Write(&raw)
+	if w.body != nil {
+		fmt.Fprintf(&raw, "Content-Length: %d\r\n", len(w.body))
+	}
 	raw.WriteString("\r\n")
+	raw.Write(w.body)
 	msg := raw.Bytes()
 
 	var conn net.Conn

@@ -8,6 +8,8 @@
 
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -298,4 +300,105 @@ export function uris(doc, at = '$', out = []) {
     }
   }
   return out;
+}
+
+/** eventually polls fn until it returns a truthy value, which it returns; it fails after ms. */
+export async function eventually(fn, what, ms = 5000, every = 25) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(every);
+  }
+}
+
+/**
+ * startWebhookReceiver runs a WebHook receiver on 127.0.0.1:0 with node:http, as the platform's
+ * samples do: a POST carrying a Validation-Token header and no body is the validation handshake,
+ * answered 200 with the token echoed (unless `echo` is false); any other POST is a notification,
+ * parsed and recorded with its headers, and answered with `status`.
+ *
+ * It returns { url, validations, notifications, waitFor(predicate|count, ms), close() }: each
+ * recorded entry is { headers, body, raw, at } (headers lower-cased, as node:http gives them).
+ */
+export async function startWebhookReceiver({ echo = true, status = 200, path: hookPath = '/webhook' } = {}) {
+  const validations = [];
+  const notifications = [];
+  const waiters = new Set();
+  const wake = () => {
+    for (const w of waiters) w();
+  };
+  const srv = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const token = req.headers['validation-token'];
+      if (token !== undefined && raw.length === 0) {
+        validations.push({ method: req.method, url: req.url, headers: req.headers, at: Date.now() });
+        if (echo) res.setHeader('Validation-Token', token);
+        res.setHeader('Content-Type', 'application/json');
+        res.statusCode = 200;
+        res.end();
+        wake();
+        return;
+      }
+      let body;
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        body = undefined;
+      }
+      notifications.push({ method: req.method, url: req.url, headers: req.headers, body, raw, at: Date.now() });
+      res.statusCode = status;
+      res.end();
+      wake();
+    });
+  });
+  await new Promise((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = srv.address();
+  return {
+    url: `http://127.0.0.1:${port}${hookPath}`,
+    validations,
+    notifications,
+    /** waitFor resolves with the notifications once pred(notifications) holds (a number n means "at least n"). */
+    waitFor(pred, ms = 5000) {
+      const test = typeof pred === 'number' ? (list) => list.length >= pred : pred;
+      if (test(notifications)) return Promise.resolve(notifications);
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (test(notifications)) {
+            done();
+            resolve(notifications);
+          }
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`receiver: timed out after ${ms} ms; got ${notifications.length} notification(s): ${JSON.stringify(notifications.map((n) => n.body?.event))}`));
+        }, ms);
+        const done = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+      });
+    },
+    async close() {
+      srv.closeAllConnections();
+      await new Promise((resolve) => srv.close(resolve));
+    },
+  };
+}
+
+/** unusedAddress returns an http:// URL on 127.0.0.1 where nothing listens (a port just freed). */
+export async function unusedAddress(hookPath = '/webhook') {
+  const srv = net.createServer();
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address();
+  await new Promise((resolve) => srv.close(resolve));
+  return `http://127.0.0.1:${port}${hookPath}`;
 }

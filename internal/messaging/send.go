@@ -177,7 +177,9 @@ func (s *Service) SendText(ctx context.Context, snd Sender, tm TextMessage) (rc.
 	}
 	answer.ID, answer.Attachments, answer.Seq = out.ID, cloneAttachments(out.Attachments), out.Seq
 	s.publish(msgs, nil)
-	s.kick()
+	if out.Pending != nil {
+		s.kick() // only a scheduled status change needs the scheduler
+	}
 	return answer, nil
 }
 

@@ -60,6 +60,7 @@ type session struct {
 	id          string // also the wsc token
 	principal   *rc.Principal
 	accessToken string
+	base        string // the server's URL as the client reached it, for the uris of REST answers
 	created     time.Time
 
 	mu       sync.Mutex
@@ -67,7 +68,9 @@ type session struct {
 	sequence int
 	missed   [][]byte  // frames sent while disconnected, up to RecoveryBufferSize
 	lost     time.Time // when the socket went away; zero while connected
-	closed   chan struct{}
+	// replaying holds new notifications back behind the missed ones being replayed.
+	replaying bool
+	closed    chan struct{}
 }
 
 // New builds a gateway and connects it to the notification service.
@@ -151,16 +154,16 @@ func (g *Gateway) handleSocket(w http.ResponseWriter, r *restapi.Request) error 
 	}
 	c.SetReadLimit(1 << 20)
 	ctx := context.WithoutCancel(r.Context())
+	// A token opens sockets until it expires: @rc-ex/ws keeps it to reconnect after a drop.
 	g.mu.Lock()
 	tok, ok := g.tokens[r.Query.Get("access_token")]
-	delete(g.tokens, r.Query.Get("access_token")) // single use
 	g.mu.Unlock()
 	if !ok || g.Clock.Now().After(tok.expires) {
 		_ = c.Write(ctx, websocket.MessageText, errorFrame("WSG-401", "Invalid or expired WebSocket access token"))
 		c.Close(websocket.StatusPolicyViolation, "invalid token")
 		return nil
 	}
-	s, details, err := g.open(r.Query.Get("wsc"), tok)
+	s, details, err := g.open(r.Query.Get("wsc"), tok, r.Base())
 	if err != nil {
 		_ = c.Write(ctx, websocket.MessageText, errorFrame("WSG-400", "Malformed WebSocket session context token"))
 		c.Close(websocket.StatusPolicyViolation, "malformed wsc")
@@ -179,14 +182,14 @@ func (g *Gateway) handleSocket(w http.ResponseWriter, r *restapi.Request) error 
 }
 
 // open starts a session, or resumes the one a wsc token names.
-func (g *Gateway) open(wscToken string, tok wsToken) (*session, map[string]any, error) {
+func (g *Gateway) open(wscToken string, tok wsToken, base string) (*session, map[string]any, error) {
 	details := map[string]any{"creationTime": rc.FormatTime(g.Clock.Now()), "maxConnectionsPerSession": 50,
 		"recoveryBufferSize": RecoveryBufferSize, "recoveryTimeout": int(RecoveryTimeout.Seconds()),
 		"idleTimeout": int(IdleTimeout.Seconds()), "absoluteTimeout": int(AbsoluteTimeout.Seconds()),
 		"maxActiveRequests": MaxActiveRequests}
 	newSession := func() *session {
 		s := &session{id: randomToken(24), principal: tok.principal, accessToken: tok.accessToken, created: g.Clock.Now(),
-			closed: make(chan struct{})}
+			base: base, closed: make(chan struct{})}
 		g.mu.Lock()
 		g.sessions[s.id] = s
 		g.mu.Unlock()
@@ -218,7 +221,7 @@ func (g *Gateway) open(wscToken string, tok wsToken) (*session, map[string]any, 
 		return newSession(), details, nil
 	}
 	old.mu.Lock()
-	old.accessToken = tok.accessToken
+	old.accessToken, old.base = tok.accessToken, base
 	old.mu.Unlock()
 	details["recoveryState"] = "Successful"
 	return old, details, nil
@@ -235,6 +238,7 @@ func (s *session) attach(c *websocket.Conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.conn, s.lost = c, time.Time{}
+	s.replaying = len(s.missed) > 0
 }
 
 func (g *Gateway) detach(s *session, c *websocket.Conn) {
@@ -275,18 +279,38 @@ func (g *Gateway) end(s *session) {
 	g.Notify.DropSession(context.Background(), s.id)
 }
 
-// replay sends what was missed while the socket was away.
+// replayDelay lets a client attach its listeners after ConnectionDetails before the missed
+// notifications come (@rc-ex/ws re-attaches its subscription's listener only then).
+const replayDelay = 250 * time.Millisecond
+
+// replay sends, in order, what was missed while the socket was away, and anything that arrives
+// meanwhile.
 func (s *session) replay(ctx context.Context) {
 	s.mu.Lock()
-	missed := s.missed
-	s.missed = nil
-	c := s.conn
+	pending := s.replaying
 	s.mu.Unlock()
-	for _, f := range missed {
-		if c == nil || c.Write(ctx, websocket.MessageText, f) != nil {
-			return
-		}
+	if !pending {
+		return
 	}
+	go func() {
+		time.Sleep(replayDelay)
+		for {
+			s.mu.Lock()
+			missed, c := s.missed, s.conn
+			s.missed = nil
+			if len(missed) == 0 || c == nil {
+				s.replaying = false
+				s.mu.Unlock()
+				return
+			}
+			s.mu.Unlock()
+			for _, f := range missed {
+				if c.Write(ctx, websocket.MessageText, f) != nil {
+					return
+				}
+			}
+		}
+	}()
 }
 
 // deliver is the notification service's way into a session.
@@ -302,7 +326,7 @@ func (g *Gateway) deliver(id string, notification []byte) bool {
 		json.RawMessage(notification))
 	s.mu.Lock()
 	c := s.conn
-	if c == nil {
+	if c == nil || s.replaying {
 		if len(s.missed) < RecoveryBufferSize {
 			s.missed = append(s.missed, f)
 		}
@@ -393,7 +417,10 @@ func (g *Gateway) request(ctx context.Context, s *session, m meta, body json.Raw
 	if len(body) > 0 && string(body) != "null" {
 		rdr = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(notify.WithWSSession(ctx, s.id), method, "http://ws.local"+path, rdr)
+	s.mu.Lock()
+	base := s.base
+	s.mu.Unlock()
+	req, err := http.NewRequestWithContext(notify.WithWSSession(ctx, s.id), method, base+path, rdr)
 	if err != nil {
 		return frame(meta{Type: "ClientRequest", MessageID: m.MessageID, Status: 400}, map[string]string{"errorCode": "WSG-400", "message": "Malformed request"})
 	}

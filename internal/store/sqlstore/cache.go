@@ -16,10 +16,45 @@ type cache struct {
 	gen uint64
 	ext map[int64]rc.Extension
 	acc map[int64]rc.Account
+	// numbers are the hosted phone numbers by E.164 form, and byExt each extension's; both are
+	// read on every text sent, and change only with the whole state.
+	numbers map[string]rc.PhoneNumber
+	byExt   map[int64][]rc.PhoneNumber
 }
 
 func newCache() *cache {
-	return &cache{ext: map[int64]rc.Extension{}, acc: map[int64]rc.Account{}}
+	return &cache{ext: map[int64]rc.Extension{}, acc: map[int64]rc.Account{}, numbers: map[string]rc.PhoneNumber{},
+		byExt: map[int64][]rc.PhoneNumber{}}
+}
+
+func (c *cache) number(n string) (rc.PhoneNumber, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	p, ok := c.numbers[n]
+	return p, ok
+}
+
+func (c *cache) putNumber(gen uint64, p rc.PhoneNumber) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen == gen {
+		c.numbers[p.PhoneNumber] = p
+	}
+}
+
+func (c *cache) extensionNumbers(ext int64) ([]rc.PhoneNumber, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	ps, ok := c.byExt[ext]
+	return ps, ok
+}
+
+func (c *cache) putExtensionNumbers(gen uint64, ext int64, ps []rc.PhoneNumber) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen == gen {
+		c.byExt[ext] = ps
+	}
 }
 
 func (c *cache) generation() uint64 {
@@ -72,4 +107,6 @@ func (c *cache) reset() {
 	c.gen++
 	clear(c.ext)
 	clear(c.acc)
+	clear(c.numbers)
+	clear(c.byExt)
 }

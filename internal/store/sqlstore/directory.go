@@ -85,7 +85,15 @@ func (db *DB) ExtensionByNumber(ctx context.Context, accountID int64, number str
 }
 
 func (db *DB) FindPhoneNumber(ctx context.Context, number string) (rc.PhoneNumber, error) {
-	return getJSON[rc.PhoneNumber](ctx, db.r, `SELECT data FROM phone_numbers WHERE phone_number = ?`, number)
+	if p, ok := db.cache.number(number); ok {
+		return p, nil
+	}
+	gen := db.cache.generation()
+	p, err := getJSON[rc.PhoneNumber](ctx, db.r, `SELECT data FROM phone_numbers WHERE phone_number = ?`, number)
+	if err == nil {
+		db.cache.putNumber(gen, p)
+	}
+	return p, err
 }
 
 func limitClause(offset, limit int, args *[]any) string {
@@ -156,6 +164,24 @@ func (db *DB) PhoneNumber(ctx context.Context, accountID, id int64) (rc.PhoneNum
 }
 
 func (db *DB) ListPhoneNumbers(ctx context.Context, f store.PhoneNumberFilter) ([]rc.PhoneNumber, int, error) {
+	// An extension's own numbers, unfiltered, are what sending a text checks: keep them.
+	plain := f.ExtensionID != 0 && len(f.UsageTypes)+len(f.Types)+len(f.Statuses)+len(f.PaymentTypes) == 0 &&
+		f.ExtensionStatus == "" && f.Offset == 0 && f.Limit == 0
+	if plain {
+		if ps, ok := db.cache.extensionNumbers(f.ExtensionID); ok && (len(ps) == 0 || ps[0].AccountID == f.AccountID) {
+			return ps, len(ps), nil
+		}
+		gen := db.cache.generation()
+		ps, n, err := db.listPhoneNumbers(ctx, f)
+		if err == nil {
+			db.cache.putExtensionNumbers(gen, f.ExtensionID, ps)
+		}
+		return ps, n, err
+	}
+	return db.listPhoneNumbers(ctx, f)
+}
+
+func (db *DB) listPhoneNumbers(ctx context.Context, f store.PhoneNumberFilter) ([]rc.PhoneNumber, int, error) {
 	args := []any{f.AccountID}
 	where := []string{"account_id = ?"}
 	if f.ExtensionID != 0 {

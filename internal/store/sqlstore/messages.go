@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -46,6 +47,7 @@ func nextSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
 }
 
 func (db *DB) InsertMessages(ctx context.Context, msgs ...*rc.Message) error {
+	defer db.msgGen.Add(1)
 	return db.tx(ctx, func(tx *sql.Tx) error { return insertMessages(ctx, tx, msgs) })
 }
 
@@ -187,31 +189,64 @@ func (db *DB) ListMessages(ctx context.Context, f store.MessageFilter) ([]rc.Mes
 	cond := strings.Join(where, " AND ")
 	from := `messages WHERE ` + cond
 	if f.Distinct {
-		// The newest message of each conversation: a message none newer in its conversation beats.
-		from = `messages m WHERE ` + cond + ` AND NOT EXISTS (SELECT 1 FROM messages n WHERE n.extension_id = m.extension_id
-			AND n.conversation_id = m.conversation_id AND m.conversation_id <> 0
-			AND (n.creation_ms > m.creation_ms OR (n.creation_ms = m.creation_ms AND n.id > m.id)) AND ` +
-			strings.ReplaceAll(strings.ReplaceAll(cond, "extension_id = ?", "n.extension_id = ?"), "creation_ms", "n.creation_ms") + `)`
-		args = append(args, args...)
+		// The newest matching message of each conversation (a message without one stands alone).
+		from = `(SELECT data, seq, creation_ms, id, ROW_NUMBER() OVER (PARTITION BY CASE WHEN conversation_id = 0
+			THEN -id ELSE conversation_id END ORDER BY creation_ms DESC, id DESC) AS rn FROM messages WHERE ` + cond + `)
+			WHERE rn = 1`
 	}
-	q := `SELECT data, seq, COUNT(*) OVER () FROM ` + from + ` ORDER BY creation_ms DESC, id DESC`
+	// The page alone walks the index and stops at the limit; the total is counted apart, and only
+	// when the page does not tell it (a window function over the whole match would copy every
+	// matching row first).
+	q := `SELECT data, seq FROM ` + from + ` ORDER BY creation_ms DESC, id DESC`
 	qargs := append([]any(nil), args...)
 	if f.Limit > 0 {
 		q += ` LIMIT ? OFFSET ?`
 		qargs = append(qargs, f.Limit, f.Offset)
 	}
+	gen := db.msgGen.Load()
 	rows, err := db.r.QueryContext(ctx, q, qargs...)
 	if err != nil {
 		return nil, 0, err
 	}
-	ms, total, err := scanMessages(rows, true)
-	if err == nil && len(ms) == 0 && f.Offset > 0 {
-		total, err = db.count(ctx, `SELECT COUNT(*) FROM `+from, args...)
+	ms, _, err := scanMessages(rows, false)
+	if err != nil {
+		return nil, 0, err
 	}
+	if f.Limit <= 0 || (len(ms) < f.Limit && (len(ms) > 0 || f.Offset == 0)) {
+		return ms, f.Offset + len(ms), nil
+	}
+	total, err := db.countMessages(ctx, gen, `SELECT COUNT(*) FROM `+from, args)
 	return ms, total, err
 }
 
+// countMessages counts a message-store query, remembering the answer until the next message
+// write: clients poll the same list, and counting a large store costs more than the page.
+func (db *DB) countMessages(ctx context.Context, gen int64, q string, args []any) (int, error) {
+	key := fmt.Sprint(q, args)
+	if v, ok := db.counts.Load(key); ok {
+		if c := v.(cachedCount); c.gen == gen {
+			return c.total, nil
+		}
+	}
+	n, err := db.count(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	if db.countEntries.Add(1) > 4096 {
+		db.counts.Clear()
+		db.countEntries.Store(0)
+	}
+	db.counts.Store(key, cachedCount{gen: gen, total: n})
+	return n, nil
+}
+
+type cachedCount struct {
+	gen   int64
+	total int
+}
+
 func (db *DB) UpdateMessages(ctx context.Context, msgs ...rc.Message) error {
+	defer db.msgGen.Add(1)
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		seq, err := nextSeq(ctx, tx)
 		if err != nil {

@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
@@ -29,6 +31,10 @@ type DB struct {
 	w, r    *sql.DB
 	tempDir string // set for ":memory:", removed on Close
 	cache   *cache
+	// msgGen counts message writes, so that remembered counts know when they are stale.
+	msgGen       atomic.Int64
+	counts       sync.Map // query → cachedCount
+	countEntries atomic.Int64
 }
 
 var _ store.Store = (*DB)(nil)

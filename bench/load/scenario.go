@@ -1,0 +1,439 @@
+package main
+
+// Scenarios: `-scenario sms` and `-scenario list` load one rcemu with one messaging operation
+// and grade it against the messaging targets of issue 3. Without -scenario (or with
+// -scenario default) the run is the usual one: start-up, rcemu against the bare handler, RSS.
+//
+//   - sms: sustained POST /restapi/v1.0/account/~/extension/~/sms from ext 101 (+16505550101) to
+//     +16505550102, a hosted number (so every request stores an outbound and an inbound copy),
+//     over -c keep-alive connections (default 16). Target: ≥ 2,000 requests per second.
+//   - list: GET -path (default .../message-store?perPage=100, the default filters) against an
+//     rcemu serving -db, a database holding the stored messages (make one with
+//     `RCEMU_BENCH_DB=FILE go test -run XXX -bench 'MessageStoreList/^default$' -benchtime 1x
+//     ./internal/messaging/`, which prints the -clock to use). Default -c 1: the target is a
+//     latency, p99 < 5 ms.
+//
+// Placement is the usual one (server and generator each pinned to a CPU, GOMAXPROCS=1 each);
+// -server-procs sets the server's GOMAXPROCS, so `-pin off -server-procs 2` lets rcemu use the
+// whole machine beside the generator.
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	smsPath  = "/restapi/v1.0/account/~/extension/~/sms"
+	listPath = "/restapi/v1.0/account/~/extension/~/message-store?perPage=100"
+	smsBody  = `{"from":{"phoneNumber":"+16505550101"},"to":[{"phoneNumber":"+16505550102"}],"text":"Load test: hello from Ada"}`
+
+	targetSMSPerSec = 2000.0               // sustained POST .../sms between hosted numbers
+	targetListP99   = 5 * time.Millisecond // message-store list with 1,000,000 stored messages
+)
+
+// scenarioFromArgs finds -scenario NAME (or --scenario, or =NAME) and returns the other
+// arguments.
+func scenarioFromArgs(args []string) (name string, rest []string, found bool) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			rest = append(rest, args[i:]...)
+			break
+		}
+		flagName, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || flagName != "scenario" {
+			rest = append(rest, a)
+			continue
+		}
+		found = true
+		if !hasValue && i+1 < len(args) {
+			i++
+			value = args[i]
+		}
+		name = value
+	}
+	return name, rest, found
+}
+
+type scenarioOptions struct {
+	options
+	name        string
+	db          string
+	path        string
+	clock       string
+	spec        string
+	serverProcs int
+}
+
+// scenarioReport is the result of a scenario run (also its -json document).
+type scenarioReport struct {
+	Scenario    string     `json:"scenario"`
+	Time        time.Time  `json:"time"`
+	GoVersion   string     `json:"goVersion"`
+	NumCPU      int        `json:"numCpu"`
+	Bin         string     `json:"bin"`
+	DB          string     `json:"db"`
+	Pinning     string     `json:"pinning"`
+	ServerProcs int        `json:"serverGomaxprocs"`
+	Method      string     `json:"method"`
+	Path        string     `json:"path"`
+	Result      *genResult `json:"result"`
+	Stored      int        `json:"storedInbound,omitempty"` // sms: ext 102's inbound texts afterwards
+	Checks      []check    `json:"checks"`
+	Pass        bool       `json:"pass"`
+	Warnings    []string   `json:"warnings,omitempty"`
+}
+
+func runScenario(name string, args []string) int {
+	o := scenarioOptions{name: name}
+	fs := flag.NewFlagSet("load -scenario "+name, flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: go run ./bench/load -scenario sms|list [flags]\n\n"+
+			"sms: sustained POST .../sms between hosted numbers (target ≥ %.0f/s);\n"+
+			"list: GET -path on an rcemu serving -db (target p99 < %v).\n\n", targetSMSPerSec, targetListP99)
+		fs.PrintDefaults()
+	}
+	defConns := 16
+	if name == "list" {
+		defConns = 1
+	}
+	fs.StringVar(&o.bin, "bin", "", "rcemu binary to measure (default: go build ./cmd/rcemu into a temporary directory)")
+	fs.IntVar(&o.conns, "c", defConns, "concurrent keep-alive connections (default 16 for sms, 1 for list)")
+	fs.DurationVar(&o.dur, "d", 10*time.Second, "measured duration")
+	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "warm-up before the measured load")
+	fs.StringVar(&o.pin, "pin", "auto", "CPU pinning: auto (taskset when there are ≥2 CPUs) or off")
+	fs.IntVar(&o.serverCPU, "server-cpu", 0, "CPU the server is pinned to")
+	fs.IntVar(&o.genCPU, "gen-cpu", 1, "CPU the load generator is pinned to")
+	fs.IntVar(&o.serverProcs, "server-procs", 1, "GOMAXPROCS of rcemu")
+	fs.StringVar(&o.jsonOut, "json", "", "also write the results as JSON to this file")
+	fs.BoolVar(&o.check, "check", false, "exit with status 1 when a target is missed")
+	fs.StringVar(&o.client, "client", "transport", "load generator client: transport or raw")
+	fs.StringVar(&o.db, "db", "", "database rcemu serves (list: required, a store of generated messages; sms: default :memory:)")
+	fs.StringVar(&o.path, "path", "", "path and query loaded (list; default "+listPath+")")
+	fs.StringVar(&o.spec, "spec", "", "--spec for rcemu (e.g. off); default: none passed, rcemu's own default")
+	fs.StringVar(&o.clock, "clock", "", "RFC 3339 time the emulator clock is set to before the load (list: the store's generation time)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	switch {
+	case name != "sms" && name != "list":
+		fmt.Fprintf(os.Stderr, "load: unknown -scenario %q (default, sms or list)\n", name)
+		return 2
+	case o.conns < 1 || o.dur <= 0 || o.warmup < 0 || o.serverProcs < 1:
+		fmt.Fprintln(os.Stderr, "load: -c, -d and -server-procs must be positive")
+		return 2
+	case name == "list" && o.db == "":
+		fmt.Fprintln(os.Stderr, "load: -scenario list needs -db FILE, a database with the stored messages (see bench/README.md)")
+		return 2
+	}
+	if o.clock != "" {
+		if _, err := time.Parse(time.RFC3339Nano, o.clock); err != nil {
+			fmt.Fprintf(os.Stderr, "load: -clock: %v\n", err)
+			return 2
+		}
+	}
+	rep, err := measureScenario(o)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		return 2
+	}
+	rep.print(os.Stdout)
+	if o.jsonOut != "" {
+		b, _ := json.MarshalIndent(rep, "", "  ")
+		if err := os.WriteFile(o.jsonOut, append(b, '\n'), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "load:", err)
+			return 2
+		}
+	}
+	if o.check && !rep.Pass {
+		return 1
+	}
+	return 0
+}
+
+func measureScenario(o scenarioOptions) (*scenarioReport, error) {
+	rep := &scenarioReport{Scenario: o.name, Time: time.Now().UTC(), GoVersion: runtime.Version(), NumCPU: runtime.NumCPU(),
+		ServerProcs: o.serverProcs, DB: ":memory:"}
+	type request struct {
+		method, path, contentType string
+		body                      []byte
+	}
+	op := request{method: http.MethodGet, path: listPath}
+	if o.name == "sms" {
+		op = request{method: http.MethodPost, path: smsPath, body: []byte(smsBody), contentType: "application/json"}
+	}
+	if o.path != "" {
+		op.path = o.path
+	}
+	rep.Method, rep.Path = op.method, op.path
+	if o.db != "" {
+		abs, err := filepath.Abs(o.db)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := os.Stat(abs); err != nil && o.name == "list" {
+			return nil, fmt.Errorf("-db: %w", err)
+		}
+		rep.DB = abs
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	bin := o.bin
+	if bin == "" {
+		dir, err := os.MkdirTemp("", "rcemu-bench-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		bin = filepath.Join(dir, "rcemu")
+		fmt.Fprintln(os.Stderr, "load: building rcemu …")
+		if err := build(bin); err != nil {
+			return nil, err
+		}
+	} else if bin, err = filepath.Abs(bin); err != nil {
+		return nil, err
+	}
+	rep.Bin = bin
+	pl, warn := choosePlacement(o.options)
+	if warn != "" {
+		rep.Warnings = append(rep.Warnings, warn)
+	}
+	rep.Pinning = fmt.Sprintf("none (GOMAXPROCS %d server, 1 generator)", o.serverProcs)
+	if pl.taskset != "" {
+		rep.Pinning = fmt.Sprintf("server on CPU %d, generator on CPU %d (taskset; GOMAXPROCS %d server, 1 generator)",
+			pl.serverCPU, pl.genCPU, o.serverProcs)
+	}
+
+	budget := 90*time.Second + o.warmup + o.dur
+	ctx, cancel := context.WithTimeout(context.Background(), budget)
+	defer cancel()
+
+	rc, err := startScenarioRcemu(ctx, pl, bin, rep.DB, o.spec, o.serverProcs)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.stop()
+	if o.clock != "" {
+		if err := postJSON(ctx, rc.url+"/_rcemu/clock", `{"set":"`+o.clock+`"}`); err != nil {
+			return nil, fmt.Errorf("set the clock: %w", err)
+		}
+	}
+	token, err := login(ctx, rc)
+	if err != nil {
+		return nil, err
+	}
+
+	fmt.Fprintf(os.Stderr, "load: %s %s: %d connections, %v warm-up + %v …\n", op.method, op.path, o.conns, o.warmup, o.dur)
+	args := []string{genMode, "-name", "rcemu " + o.name, "-url", rc.url + op.path, "-auth", "Bearer " + token,
+		"-method", op.method, "-c", strconv.Itoa(o.conns), "-d", o.dur.String(), "-warmup", o.warmup.String(),
+		"-server-pid", strconv.Itoa(rc.pid()), "-client", o.client}
+	if op.body != nil {
+		args = append(args, "-body", string(op.body), "-content-type", op.contentType)
+	}
+	cmd := pl.command(ctx, pl.genCPU, self, args...)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("generator: %w", err)
+	}
+	var r genResult
+	if err := json.Unmarshal([]byte(out.String()), &r); err != nil {
+		return nil, fmt.Errorf("generator: %w: %q", err, out.String())
+	}
+	rep.Result = &r
+	if o.name == "sms" {
+		// Every 200 stored a copy in the recipient's store: count them through the API.
+		if rep.Stored, err = inboundCount(ctx, rc, token); err != nil {
+			rep.Warnings = append(rep.Warnings, "counting the stored texts: "+err.Error())
+		}
+	}
+	rep.evaluate()
+	return rep, nil
+}
+
+// startScenarioRcemu starts rcemu on a database with a given GOMAXPROCS and reads its
+// credentials from stdout.
+func startScenarioRcemu(ctx context.Context, pl placement, bin, db, spec string, procs int) (*child, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"serve", "--addr", addr, "--db", db, "--log-level", "warn"}
+	if spec != "" {
+		args = append(args, "--spec", spec)
+	}
+	cmd := pl.command(ctx, pl.serverCPU, bin, args...)
+	cmd.Env = append(cmd.Env, "GOMAXPROCS="+strconv.Itoa(procs)) // the last value of a key wins
+	c := &child{name: "rcemu", cmd: cmd, stderr: &tailBuffer{}}
+	cmd.Stderr = c.stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.start(); err != nil {
+		return nil, err
+	}
+	c.lines = map[string]string{}
+	got := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		sent := false
+		for sc.Scan() {
+			if k, v, ok := strings.Cut(sc.Text(), "="); ok && !strings.HasPrefix(k, "#") && !sent {
+				if _, seen := c.lines[k]; !seen {
+					c.lines[k] = v
+				}
+			}
+			if !sent && c.lines["RC_USER_JWT"] != "" && c.lines["RC_APP_CLIENT_SECRET"] != "" {
+				sent = true
+				got <- nil
+			}
+		}
+		if !sent {
+			got <- errors.New("stdout ended without RC_USER_JWT")
+		}
+		io.Copy(io.Discard, stdout)
+	}()
+	// A big database takes a moment to open (migrations, WAL recovery).
+	select {
+	case err := <-got:
+		if err != nil {
+			c.stop()
+			return nil, c.failure(err)
+		}
+	case <-time.After(60 * time.Second):
+		c.stop()
+		return nil, c.failure(errors.New("no credentials on stdout within 60 s"))
+	}
+	c.url = "http://" + addr
+	if u := c.lines["RC_SERVER_URL"]; u != "" {
+		c.url = strings.TrimSuffix(u, "/")
+	}
+	return c, nil
+}
+
+func postJSON(ctx context.Context, url, body string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 {
+		return fmt.Errorf("status %d: %.300s", res.StatusCode, b)
+	}
+	return nil
+}
+
+// inboundCount is the number of inbound SMS in ext 102's store (paging.totalElements), read as
+// ext 101, the account's administrator.
+func inboundCount(ctx context.Context, rc *child, token string) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
+		rc.url+"/restapi/v1.0/account/~/extension/171858008/message-store?direction=Inbound&messageType=SMS&perPage=1", nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	var page struct {
+		Paging struct {
+			TotalElements int `json:"totalElements"`
+		} `json:"paging"`
+	}
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 || json.Unmarshal(b, &page) != nil {
+		return 0, fmt.Errorf("status %d: %.300s", res.StatusCode, b)
+	}
+	return page.Paging.TotalElements, nil
+}
+
+func (r *scenarioReport) evaluate() {
+	g := r.Result
+	add := func(name, value, target string, pass bool) {
+		r.Checks = append(r.Checks, check{Name: name, Value: value, Target: target, Pass: pass})
+	}
+	switch r.Scenario {
+	case "sms":
+		add("POST .../sms req/s", fmt.Sprintf("%.0f", g.ReqPerSec), fmt.Sprintf("≥ %.0f", targetSMSPerSec), g.ReqPerSec >= targetSMSPerSec)
+		// Each 200 delivered one copy to ext 102 (warm-up and probe included, so at least as many).
+		add("recipient's store holds every text", fmt.Sprintf("%d stored, %d measured", r.Stored, g.Requests), "stored ≥ measured",
+			r.Stored >= int(g.Requests))
+	case "list":
+		add("GET message-store p99", ms(g.P99), "< "+ms(targetListP99), g.P99 < targetListP99)
+	}
+	add("every answer 200", fmt.Sprintf("%d errors", g.Errors), "0 errors", g.Errors == 0 && g.Requests > 0)
+	if g.GenCPU >= 0.95 && g.ServerCPU >= 0 && g.ServerCPU < 0.90 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("the generator used %.0f%% of its core and the server only %.0f%%: "+
+			"the generator may be the bottleneck", 100*g.GenCPU, 100*g.ServerCPU))
+	}
+	if g.OtherCPU > 0.05 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("other processes used %.0f%% of a core during the measurement: "+
+			"the figures are disturbed, run again on a quiet machine", 100*g.OtherCPU))
+	}
+	r.Pass = true
+	for _, c := range r.Checks {
+		r.Pass = r.Pass && c.Pass
+	}
+}
+
+func (r *scenarioReport) print(w io.Writer) {
+	g := r.Result
+	fmt.Fprintf(w, "rcemu bench, scenario %s — %s, %d CPUs, %s\n", r.Scenario, r.GoVersion, r.NumCPU, r.Bin)
+	fmt.Fprintf(w, "database: %s\npinning: %s\n", r.DB, r.Pinning)
+	fmt.Fprintf(w, "load: %s %s (Bearer), %d keep-alive connections, closed loop, %v measured, loopback, %s client, %d-byte answer\n\n",
+		r.Method, r.Path, g.Conns, g.Window, g.Client, g.BodyBytes)
+	pct := func(f float64) string {
+		if f < 0 {
+			return "?"
+		}
+		return fmt.Sprintf("%.0f%%", 100*f)
+	}
+	fmt.Fprintf(w, "%-12s %10s %10s %9s %9s %9s %9s %7s  %s\n", "target", "requests", "req/s", "p50", "p90", "p99", "max", "errors", "cpu server/generator/other")
+	fmt.Fprintf(w, "%-12s %10d %10.0f %9s %9s %9s %9s %7d  %s\n", "rcemu "+r.Scenario, g.Requests, g.ReqPerSec,
+		fmt.Sprintf("%.3fms", float64(g.P50)/1e6), fmt.Sprintf("%.3fms", float64(g.P90)/1e6), fmt.Sprintf("%.3fms", float64(g.P99)/1e6),
+		fmt.Sprintf("%.2fms", float64(g.Max)/1e6), g.Errors, pct(g.ServerCPU)+"/"+pct(g.GenCPU)+"/"+pct(g.OtherCPU))
+	if g.ServerCPU > 0 && g.Requests > 0 {
+		// Robust to a shared machine: what one request costs the server, and the rate one busy
+		// core would sustain at that cost.
+		per := time.Duration(g.ServerCPU * float64(g.Window) / float64(g.Requests))
+		fmt.Fprintf(w, "server CPU per request: %.0f µs (≈ %.0f req/s per fully used core)\n", float64(per)/1e3, float64(time.Second)/float64(per))
+	}
+	fmt.Fprintln(w)
+	for _, c := range r.Checks {
+		fmt.Fprintf(w, "%s = %s (target %s) %s\n", c.Name, c.Value, c.Target, passFail(c.Pass))
+	}
+	if g.FirstError != "" {
+		fmt.Fprintf(w, "first error: %s\n", g.FirstError)
+	}
+	for _, wn := range r.Warnings {
+		fmt.Fprintln(w, "warning:", wn)
+	}
+	fmt.Fprintf(w, "overall: %s\n", passFail(r.Pass))
+}
