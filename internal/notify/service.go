@@ -73,7 +73,9 @@ type active struct {
 func New(s store.Store, clock rc.Clock, bus *events.Bus, log *slog.Logger, baseURL func() string) *Service {
 	return &Service{Store: s, Clock: clock, Bus: bus, Log: log, BaseURL: baseURL, FirstRetry: firstRetry, MaxRetry: maxRetry,
 		client: &http.Client{Timeout: DeliveryTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-			Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxIdleConns: 2048, IdleConnTimeout: 90 * time.Second}},
+			// A fan-out sends to one receiver from many subscriptions at once: keep those
+			// connections alive rather than opening new ones for every burst.
+			Transport: &http.Transport{MaxIdleConnsPerHost: 1024, MaxIdleConns: 4096, IdleConnTimeout: 90 * time.Second}},
 		byAcc: map[int64]map[string]*active{}, queues: map[string]*subQueue{}, attempts: ring.New[Attempt](2000),
 		record: make(chan rc.Delivery, deliveryQueueBacklog)}
 }
