@@ -31,6 +31,7 @@ func (db *DB) SetMeta(ctx context.Context, key, value string) error {
 func (db *DB) Load(ctx context.Context, d store.Dataset) error {
 	defer db.cache.reset()
 	defer db.msgGen.Add(1)
+	defer db.decoded.clear()
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		if err := load(ctx, tx, d); err != nil {
 			return err
@@ -94,6 +95,7 @@ func clearTables(ctx context.Context, tx *sql.Tx) error {
 func (db *DB) Clear(ctx context.Context) error {
 	defer db.cache.reset()
 	defer db.msgGen.Add(1)
+	defer db.decoded.clear()
 	return db.tx(ctx, func(tx *sql.Tx) error { return clearTables(ctx, tx) })
 }
 
@@ -173,6 +175,7 @@ func (db *DB) Import(ctx context.Context, s store.Snapshot) error {
 	}
 	defer db.cache.reset()
 	defer db.msgGen.Add(1)
+	defer db.decoded.clear()
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		if err := clearTables(ctx, tx); err != nil {
 			return err

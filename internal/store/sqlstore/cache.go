@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/rcemu/rcemu/internal/rc"
@@ -109,4 +110,44 @@ func (c *cache) reset() {
 	clear(c.acc)
 	clear(c.numbers)
 	clear(c.byExt)
+}
+
+// decodedMessages keeps decoded messages by id, valid for the change sequence number they were
+// read at; a message changes seq on every write, so a stale entry is never returned. It is
+// bounded: past maxDecoded entries it starts over.
+type decodedMessages struct {
+	mu sync.Mutex
+	m  map[int64]rc.Message
+}
+
+const maxDecoded = 20000
+
+func (d *decodedMessages) get(id, seq int64) (rc.Message, bool) {
+	d.mu.Lock()
+	m, ok := d.m[id]
+	d.mu.Unlock()
+	if !ok || m.Seq != seq {
+		return rc.Message{}, false
+	}
+	// Callers change messages they read: hand out copies of the slices.
+	m.To = slices.Clone(m.To)
+	m.Attachments = slices.Clone(m.Attachments)
+	return m, true
+}
+
+func (d *decodedMessages) put(m rc.Message) {
+	m.To = slices.Clone(m.To)
+	m.Attachments = slices.Clone(m.Attachments)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.m == nil || len(d.m) >= maxDecoded {
+		d.m = make(map[int64]rc.Message)
+	}
+	d.m[m.ID] = m
+}
+
+func (d *decodedMessages) clear() {
+	d.mu.Lock()
+	d.m = nil
+	d.mu.Unlock()
 }

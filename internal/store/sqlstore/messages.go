@@ -197,18 +197,14 @@ func (db *DB) ListMessages(ctx context.Context, f store.MessageFilter) ([]rc.Mes
 	// The page alone walks the index and stops at the limit; the total is counted apart, and only
 	// when the page does not tell it (a window function over the whole match would copy every
 	// matching row first).
-	q := `SELECT data, seq FROM ` + from + ` ORDER BY creation_ms DESC, id DESC`
+	q := `SELECT id, seq FROM ` + from + ` ORDER BY creation_ms DESC, id DESC`
 	qargs := append([]any(nil), args...)
 	if f.Limit > 0 {
 		q += ` LIMIT ? OFFSET ?`
 		qargs = append(qargs, f.Limit, f.Offset)
 	}
 	gen := db.msgGen.Load()
-	rows, err := db.r.QueryContext(ctx, q, qargs...)
-	if err != nil {
-		return nil, 0, err
-	}
-	ms, _, err := scanMessages(rows, false)
+	ms, err := db.messagesByRef(ctx, q, qargs)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -217,6 +213,60 @@ func (db *DB) ListMessages(ctx context.Context, f store.MessageFilter) ([]rc.Mes
 	}
 	total, err := db.countMessages(ctx, gen, `SELECT COUNT(*) FROM `+from, args)
 	return ms, total, err
+}
+
+// messagesByRef runs a query for (id, seq) pairs and returns those messages in order, decoding
+// only the ones the decoded-message cache does not hold at that seq: decoding stored JSON was the
+// largest cost of a page.
+func (db *DB) messagesByRef(ctx context.Context, q string, args []any) ([]rc.Message, error) {
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	type ref struct{ id, seq int64 }
+	var refs []ref
+	for rows.Next() {
+		var r ref
+		if err := rows.Scan(&r.id, &r.seq); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		refs = append(refs, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]rc.Message, len(refs))
+	var missing []string
+	at := map[int64]int{}
+	for i, r := range refs {
+		if m, ok := db.decoded.get(r.id, r.seq); ok {
+			out[i] = m
+			continue
+		}
+		missing = append(missing, strconv.FormatInt(r.id, 10))
+		at[r.id] = i
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	var margs []any
+	rows, err = db.r.QueryContext(ctx, `SELECT data, seq FROM messages WHERE `+inList("id", missing, &margs), margs...)
+	if err != nil {
+		return nil, err
+	}
+	ms, _, err := scanMessages(rows, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		if i, ok := at[m.ID]; ok {
+			out[i] = m
+			db.decoded.put(m)
+		}
+	}
+	return out, nil
 }
 
 // countMessages counts a message-store query, remembering the answer until the next message

@@ -35,6 +35,7 @@ type DB struct {
 	msgGen       atomic.Int64
 	counts       sync.Map // query → cachedCount
 	countEntries atomic.Int64
+	decoded      decodedMessages
 }
 
 var _ store.Store = (*DB)(nil)
