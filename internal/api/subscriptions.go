@@ -151,7 +151,7 @@ type presenceInfo struct {
 	RingOnMonitoredCall bool              `json:"ringOnMonitoredCall"`
 	PickUpCallsOnHold   bool              `json:"pickUpCallsOnHold"`
 	MeetingStatus       string            `json:"meetingStatus"`
-	ActiveCalls         []any             `json:"activeCalls,omitempty"`
+	ActiveCalls         *[]any            `json:"activeCalls,omitempty"` // with detailedTelephonyState only
 }
 
 func newPresenceInfo(r *restapi.Request, e rc.Extension, p rc.Presence, detailed bool) presenceInfo {
@@ -165,7 +165,8 @@ func newPresenceInfo(r *restapi.Request, e rc.Extension, p rc.Presence, detailed
 		out.PresenceStatus, out.UserStatus = "Offline", "Offline"
 	}
 	if detailed {
-		out.ActiveCalls = []any{}
+		none := []any{}
+		out.ActiveCalls = &none
 	}
 	return out
 }

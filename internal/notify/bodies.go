@@ -92,7 +92,7 @@ func instantFrom(base string, m *rc.Message) instantBody {
 
 // presenceBody is the presence event's body (event-filters/extension-presence.md).
 type presenceBody struct {
-	ExtensionID         int64  `json:"extensionId"`
+	ExtensionID         string `json:"extensionId"`
 	TelephonyStatus     string `json:"telephonyStatus,omitempty"`
 	PresenceStatus      string `json:"presenceStatus"`
 	UserStatus          string `json:"userStatus"`
@@ -102,7 +102,7 @@ type presenceBody struct {
 	RingOnMonitoredCall bool   `json:"ringOnMonitoredCall"`
 	PickUpCallsOnHold   bool   `json:"pickUpCallsOnHold"`
 	Sequence            int64  `json:"sequence"`
-	ActiveCalls         []any  `json:"activeCalls,omitempty"`
+	ActiveCalls         *[]any `json:"activeCalls,omitempty"` // with detailedTelephonyState only, then even when empty
 	TotalActiveCalls    *int   `json:"totalActiveCalls,omitempty"`
 }
 
@@ -118,13 +118,13 @@ func PresenceStatus(p rc.Presence) string {
 }
 
 func presenceFrom(p rc.Presence, detailed bool) presenceBody {
-	b := presenceBody{ExtensionID: p.ExtensionID, PresenceStatus: PresenceStatus(p), UserStatus: p.UserStatus,
+	b := presenceBody{ExtensionID: itoa(p.ExtensionID), PresenceStatus: PresenceStatus(p), UserStatus: p.UserStatus,
 		DndStatus: p.DndStatus, MeetingStatus: "Disconnected", AllowSeeMyPresence: p.AllowSeeMyPresence,
 		RingOnMonitoredCall: p.RingOnMonitoredCall, PickUpCallsOnHold: p.PickUpCallsOnHold, Sequence: p.Sequence}
 	if detailed {
 		b.TelephonyStatus = "NoCall"
-		zero := 0
-		b.ActiveCalls, b.TotalActiveCalls = []any{}, &zero
+		zero, none := 0, []any{}
+		b.ActiveCalls, b.TotalActiveCalls = &none, &zero
 	}
 	return b
 }

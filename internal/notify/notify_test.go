@@ -243,7 +243,8 @@ func TestPresenceNotificationsAndAPI(t *testing.T) {
 	}
 	n := rv.wait(t, 1)[0]
 	b := n["body"].(map[string]any)
-	if b["userStatus"] != "Busy" || b["dndStatus"] != "DoNotAcceptAnyCalls" || b["extensionId"] != 171858008.0 || b["telephonyStatus"] != "NoCall" {
+	if b["userStatus"] != "Busy" || b["dndStatus"] != "DoNotAcceptAnyCalls" || b["extensionId"] != "171858008" ||
+		b["telephonyStatus"] != "NoCall" || b["activeCalls"] == nil {
 		t.Fatalf("presence body = %v", b)
 	}
 	p := a.Do(rctest.Req{Path: "/restapi/v1.0/account/~/extension/171858008/presence", Token: ada}).Map(t)

@@ -135,7 +135,8 @@ type Notifications interface {
 	EnqueueDeliveries(ctx context.Context, ds []*rc.Delivery) error
 	// PendingDeliveries returns pending deliveries with ids above afterID, in order of id.
 	PendingDeliveries(ctx context.Context, afterID int64, limit int) ([]rc.Delivery, error)
-	// UpdateDeliveries records attempts, states and next attempt times.
+	// UpdateDeliveries records attempts, states and next attempt times; delivered ones leave
+	// the outbox.
 	UpdateDeliveries(ctx context.Context, ds []rc.Delivery) error
 	// Presence returns an extension's presence (the default if it never changed).
 	Presence(ctx context.Context, extensionID int64) (rc.Presence, error)

@@ -101,8 +101,20 @@ func (db *DB) UpdateDeliveries(ctx context.Context, ds []rc.Delivery) error {
 			return err
 		}
 		defer stmt.Close()
+		del, err := tx.PrepareContext(ctx, `DELETE FROM deliveries WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		defer del.Close()
 		for _, d := range ds {
-			if _, err := stmt.ExecContext(ctx, d.Attempts, d.State, d.Next.UnixMilli(), d.ID); err != nil {
+			// A delivered notification has nothing left to survive a restart for: the outbox
+			// keeps what is pending or failed, and the attempt log tells what happened.
+			if d.State == "delivered" {
+				_, err = del.ExecContext(ctx, d.ID)
+			} else {
+				_, err = stmt.ExecContext(ctx, d.Attempts, d.State, d.Next.UnixMilli(), d.ID)
+			}
+			if err != nil {
 				return err
 			}
 		}
