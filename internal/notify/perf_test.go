@@ -40,116 +40,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rcemu/rcemu/internal/rc"
 	"github.com/rcemu/rcemu/internal/rctest"
 )
-
-// perfEnabled skips a performance test unless RCEMU_PERF is set or -run names it.
-func perfEnabled(t *testing.T) {
-	t.Helper()
-	if os.Getenv("RCEMU_PERF") != "" {
-		return
-	}
-	if f := flag.Lookup("test.run"); f != nil && strings.Contains(f.Value.String(), "Perf") {
-		return
-	}
-	t.Skip("performance test: set RCEMU_PERF=1 or select it with -run")
-}
-
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
-		return v
-	}
-	return def
-}
-
-func envDuration(name string, def time.Duration) time.Duration {
-	if v, err := time.ParseDuration(os.Getenv(name)); err == nil && v > 0 {
-		return v
-	}
-	return def
-}
-
-func envString(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
-func envRates(name string, def []int) []int {
-	var out []int
-	for _, f := range strings.Split(os.Getenv(name), ",") {
-		if v, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && v > 0 {
-			out = append(out, v)
-		}
-	}
-	if len(out) == 0 {
-		return def
-	}
-	return out
-}
-
-// perfSeed writes a seed with one account of n users (the first an administrator).
-func perfSeed(t *testing.T, n int) string {
-	t.Helper()
-	var b strings.Builder
-	b.WriteString(`jwtSigningKey: rcemu-perf-signing-key
-apps:
-  - clientId: rcemuPerfClientId00001
-    clientSecret: rcemuPerfClientSecret000000000000000001
-    name: rcemu perf app
-    grants: [refresh_token, "urn:ietf:params:oauth:grant-type:jwt-bearer"]
-accounts:
-  - companyName: Perf
-    mainNumber: "+16505550100"
-    phoneNumbers:
-      - {phoneNumber: "+16505550100", usageType: MainCompanyNumber}
-    extensions:
-`)
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, "      - {extensionNumber: \"%d\", firstName: Perf, lastName: U%d, email: perf%d@example.com, password: perf-password-%d, admin: %v}\n",
-			1000+i, i, i, i, i == 0)
-	}
-	path := filepath.Join(t.TempDir(), "perf-seed.yaml")
-	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-// perfUser is a logged-in user.
-type perfUser struct {
-	accountID, extensionID int64
-	token                  string
-}
-
-func perfLogin(t *testing.T, a *rctest.App) []perfUser {
-	t.Helper()
-	var out []perfUser
-	for _, u := range a.Creds.Users {
-		acc, _ := strconv.ParseInt(u.AccountID, 10, 64)
-		ext, _ := strconv.ParseInt(u.ExtensionID, 10, 64)
-		out = append(out, perfUser{accountID: acc, extensionID: ext, token: a.Login(u).AccessToken})
-	}
-	return out
-}
 
 var perfClient = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 
@@ -180,50 +83,6 @@ func perfCall(method, url, token string, body any) (int, []byte, error) {
 	return res.StatusCode, b, err
 }
 
-// eventKey names one event: the extension it is about and its presence sequence.
-func eventKey(ext, seq int64) uint64 { return uint64(ext)<<24 ^ uint64(seq) }
-
-// perfClock maps events to the time they were made, and collects what arrives.
-type perfClock struct {
-	mu        sync.Mutex
-	published map[uint64]time.Time
-	measured  map[uint64]bool // events made in the measured window
-	lat       []time.Duration // arrivals of measured events
-	inWindow  atomic.Int64    // arrivals during the measured window (of any event)
-	total     atomic.Int64    // every arrival
-	unknown   atomic.Int64    // arrivals the clock cannot place
-	window    atomic.Bool
-}
-
-func newPerfClock() *perfClock {
-	return &perfClock{published: map[uint64]time.Time{}, measured: map[uint64]bool{}}
-}
-
-func (c *perfClock) publish(key uint64, at time.Time, measured bool) {
-	c.mu.Lock()
-	c.published[key] = at
-	if measured {
-		c.measured[key] = true
-	}
-	c.mu.Unlock()
-}
-
-func (c *perfClock) arrive(key uint64, at time.Time) {
-	c.total.Add(1)
-	if c.window.Load() {
-		c.inWindow.Add(1)
-	}
-	c.mu.Lock()
-	t0, ok := c.published[key]
-	if ok && c.measured[key] {
-		c.lat = append(c.lat, at.Sub(t0))
-	}
-	c.mu.Unlock()
-	if !ok {
-		c.unknown.Add(1)
-	}
-}
-
 // jsonInt reads the integer after `"name":` in a JSON document (enough for the fields used here,
 // and much cheaper than decoding, so the receivers cost the shared process little).
 func jsonInt(b []byte, name string) int64 {
@@ -248,13 +107,13 @@ func jsonInt(b []byte, name string) int64 {
 
 // perfReceiver is a WebHook receiver: it echoes Validation-Token and times each notification.
 type perfReceiver struct {
-	clock *perfClock
+	clock *rctest.LatencyClock
 	srv   *http.Server
 	url   string
 	pool  sync.Pool
 }
 
-func newPerfReceiver(t *testing.T, clock *perfClock) *perfReceiver {
+func newPerfReceiver(t *testing.T, clock *rctest.LatencyClock) *perfReceiver {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -279,41 +138,22 @@ func (rv *perfReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = buf.ReadFrom(r.Body)
 	at := time.Now()
 	b := buf.Bytes()
-	rv.clock.arrive(eventKey(jsonInt(b, "extensionId"), jsonInt(b, "sequence")), at)
+	rv.clock.Arrive(rctest.EventKey(jsonInt(b, "extensionId"), jsonInt(b, "sequence")), at)
 	rv.pool.Put(buf)
 	w.WriteHeader(200)
 }
 
-// cpuTime is the process's user+system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func pct(d []time.Duration, p float64) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	i := int(float64(len(d)-1) * p)
-	return d[i]
-}
-
-func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
-
 func TestPerfWebHookDelivery(t *testing.T) {
-	perfEnabled(t)
+	rctest.PerfEnabled(t)
 	var (
-		subs      = envInt("RCEMU_PERF_SUBS", 1000)
-		users     = envInt("RCEMU_PERF_USERS", 40)
-		receivers = envInt("RCEMU_PERF_RECEIVERS", 1)
-		rates     = envRates("RCEMU_PERF_RATES", []int{5000})
-		warmup    = envDuration("RCEMU_PERF_WARMUP", 2*time.Second)
-		dur       = envDuration("RCEMU_PERF_DURATION", 10*time.Second)
-		mode      = envString("RCEMU_PERF_MODE", "account")
-		source    = envString("RCEMU_PERF_SOURCE", "bus")
+		subs      = rctest.EnvInt("RCEMU_PERF_SUBS", 1000)
+		users     = rctest.EnvInt("RCEMU_PERF_USERS", 40)
+		receivers = rctest.EnvInt("RCEMU_PERF_RECEIVERS", 1)
+		rates     = rctest.EnvRates("RCEMU_PERF_RATES", []int{5000})
+		warmup    = rctest.EnvDuration("RCEMU_PERF_WARMUP", 2*time.Second)
+		dur       = rctest.EnvDuration("RCEMU_PERF_DURATION", 10*time.Second)
+		mode      = rctest.EnvString("RCEMU_PERF_MODE", "account")
+		source    = rctest.EnvString("RCEMU_PERF_SOURCE", "bus")
 	)
 	if subs > users*30 {
 		t.Fatalf("%d subscriptions need at least %d users (30 per user and app)", subs, (subs+29)/30)
@@ -324,12 +164,12 @@ func TestPerfWebHookDelivery(t *testing.T) {
 	if source == "http" && mode != "extension" {
 		t.Fatalf("RCEMU_PERF_SOURCE=http needs RCEMU_PERF_MODE=extension")
 	}
-	a := rctest.MustOpenApp(t, rctest.WithSeed(perfSeed(t, users)))
-	us := perfLogin(t, a)
+	a := rctest.MustOpenApp(t, rctest.WithSeed(rctest.PerfSeed(t, users)))
+	us := a.LoginAll(t)
 	if len(us) != users {
 		t.Fatalf("logged in %d users, want %d", len(us), users)
 	}
-	clock := newPerfClock()
+	clock := rctest.NewLatencyClock()
 	rvs := make([]*perfReceiver, receivers)
 	for i := range rvs {
 		rvs[i] = newPerfReceiver(t, clock)
@@ -343,10 +183,10 @@ func TestPerfWebHookDelivery(t *testing.T) {
 		filter := "/restapi/v1.0/account/~/presence"
 		if mode == "extension" {
 			target := us[i%len(us)]
-			filter = fmt.Sprintf("/restapi/v1.0/account/~/extension/%d/presence", target.extensionID)
-			watched[target.extensionID]++
+			filter = fmt.Sprintf("/restapi/v1.0/account/~/extension/%d/presence", target.ExtensionID)
+			watched[target.ExtensionID]++
 		}
-		st, body, err := perfCall("POST", a.URL+"/restapi/v1.0/subscription", owner.token, map[string]any{
+		st, body, err := perfCall("POST", a.URL+"/restapi/v1.0/subscription", owner.Token, map[string]any{
 			"eventFilters": []string{filter},
 			"deliveryMode": map[string]any{"transportType": "WebHook", "address": rvs[i%len(rvs)].url}})
 		if err != nil || st != 200 {
@@ -365,11 +205,11 @@ func TestPerfWebHookDelivery(t *testing.T) {
 	for _, rate := range rates {
 		eventRate := float64(rate) / float64(fanout)
 		t.Run(fmt.Sprintf("rate=%d", rate), func(t *testing.T) {
-			clock.mu.Lock()
-			clock.lat = clock.lat[:0]
-			clear(clock.measured)
-			clock.mu.Unlock()
-			clock.inWindow.Store(0)
+			clock.Mu.Lock()
+			clock.Lat = clock.Lat[:0]
+			clear(clock.Measured)
+			clock.Mu.Unlock()
+			clock.InWindow.Store(0)
 			dropped0 := a.Bus.Dropped()
 
 			ctx, cancel := context.WithTimeout(context.Background(), warmup+dur)
@@ -381,8 +221,8 @@ func TestPerfWebHookDelivery(t *testing.T) {
 			var wg sync.WaitGroup
 			go func() {
 				time.Sleep(warmup)
-				cpu0 = cpuTime()
-				clock.window.Store(true)
+				cpu0 = rctest.CPUTime()
+				clock.Window.Store(true)
 			}()
 			switch source {
 			case "bus":
@@ -404,9 +244,9 @@ func TestPerfWebHookDelivery(t *testing.T) {
 								s := seq.Add(1)
 								at := time.Now()
 								measured := at.After(measureFrom)
-								clock.publish(eventKey(u.extensionID, s), at, measured)
-								a.Bus.Publish(rc.Event{Kind: "presence", AccountID: u.accountID, ExtensionID: u.extensionID, Time: at,
-									Presence: &rc.Presence{ExtensionID: u.extensionID, UserStatus: "Available", DndStatus: "TakeAllCalls",
+								clock.Publish(rctest.EventKey(u.ExtensionID, s), at, measured)
+								a.Bus.Publish(rc.Event{Kind: "presence", AccountID: u.AccountID, ExtensionID: u.ExtensionID, Time: at,
+									Presence: &rc.Presence{ExtensionID: u.ExtensionID, UserStatus: "Available", DndStatus: "TakeAllCalls",
 										AllowSeeMyPresence: true, Sequence: s}})
 								published.Add(1)
 								if measured {
@@ -446,8 +286,8 @@ func TestPerfWebHookDelivery(t *testing.T) {
 							}
 							at := time.Now()
 							measured := at.After(measureFrom)
-							clock.publish(eventKey(u.extensionID, perExt[k]+1), at, measured)
-							st, body, err := perfCall("PUT", a.URL+"/restapi/v1.0/account/~/extension/~/presence", u.token,
+							clock.Publish(rctest.EventKey(u.ExtensionID, perExt[k]+1), at, measured)
+							st, body, err := perfCall("PUT", a.URL+"/restapi/v1.0/account/~/extension/~/presence", u.Token,
 								map[string]any{"userStatus": status})
 							if err != nil || st != 200 {
 								t.Errorf("PUT presence: %d %s %v", st, body, err)
@@ -466,26 +306,26 @@ func TestPerfWebHookDelivery(t *testing.T) {
 			}
 			wg.Wait()
 			<-ctx.Done()
-			clock.window.Store(false)
+			clock.Window.Store(false)
 			window := time.Since(measureFrom)
-			got := clock.inWindow.Load()
-			cpu := cpuTime() - cpu0
+			got := clock.InWindow.Load()
+			cpu := rctest.CPUTime() - cpu0
 
 			// Stragglers: every notification of a measured event should arrive.
 			want := measuredEvents.Load() * int64(fanout)
 			deadline := time.Now().Add(10 * time.Second)
 			for time.Now().Before(deadline) {
-				clock.mu.Lock()
-				n := int64(len(clock.lat))
-				clock.mu.Unlock()
+				clock.Mu.Lock()
+				n := int64(len(clock.Lat))
+				clock.Mu.Unlock()
 				if n >= want {
 					break
 				}
 				time.Sleep(20 * time.Millisecond)
 			}
-			clock.mu.Lock()
-			lat := slices.Clone(clock.lat)
-			clock.mu.Unlock()
+			clock.Mu.Lock()
+			lat := slices.Clone(clock.Lat)
+			clock.Mu.Unlock()
 			slices.Sort(lat)
 			var att []float64
 			for _, x := range a.Notify.Attempts(2000) {
@@ -504,10 +344,10 @@ func TestPerfWebHookDelivery(t *testing.T) {
 			t.Logf("offered %d notifications/s (%.1f events/s × %d): received %.0f/s in the %v window (%d)",
 				rate, eventRate, fanout, perSec, window.Round(time.Millisecond), got)
 			t.Logf("event → delivery at the receiver (%d notifications of %d measured events): p50 %s, p90 %s, p99 %s, max %s; undelivered after 10 s: %d",
-				len(lat), measuredEvents.Load(), ms(pct(lat, .5)), ms(pct(lat, .9)), ms(pct(lat, .99)), ms(pct(lat, 1)), want-int64(len(lat)))
+				len(lat), measuredEvents.Load(), rctest.Ms(rctest.Pct(lat, .5)), rctest.Ms(rctest.Pct(lat, .9)), rctest.Ms(rctest.Pct(lat, .99)), rctest.Ms(rctest.Pct(lat, 1)), want-int64(len(lat)))
 			t.Logf("attempt log eventToDeliveryMs (last %d): p50 %.2f ms, p99 %.2f ms, max %.2f ms", len(att), attP(.5), attP(.99), attP(1))
 			t.Logf("bus dropped %d events; CPU %v in the window = %.1f µs per notification (server, generator and receivers together); unplaced arrivals %d",
-				a.Bus.Dropped()-dropped0, cpu.Round(time.Millisecond), float64(cpu.Microseconds())/float64(max(got, 1)), clock.unknown.Load())
+				a.Bus.Dropped()-dropped0, cpu.Round(time.Millisecond), float64(cpu.Microseconds())/float64(max(got, 1)), clock.Unknown.Load())
 			verdict := func(ok bool) string {
 				if ok {
 					return "PASS"
@@ -518,7 +358,7 @@ func TestPerfWebHookDelivery(t *testing.T) {
 			// is sustaining it.
 			t.Logf("target ≥ 5,000 notifications/s: %s (%.0f/s); target p99 < 50 ms: %s (%s)",
 				verdict(perSec >= 0.98*5000 && rate >= 5000 && int64(len(lat)) >= want), perSec,
-				verdict(pct(lat, .99) < 50*time.Millisecond && int64(len(lat)) >= want), ms(pct(lat, .99)))
+				verdict(rctest.Pct(lat, .99) < 50*time.Millisecond && int64(len(lat)) >= want), rctest.Ms(rctest.Pct(lat, .99)))
 		})
 	}
 }

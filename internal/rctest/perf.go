@@ -1,0 +1,183 @@
+package rctest
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Helpers of the performance tests (internal/notify, internal/wsg): knobs from the environment,
+// a seed with many users, and a latency clock that matches arrivals with the events that caused
+// them.
+
+// PerfEnabled skips a performance test unless RCEMU_PERF is set or -run names a Perf test, so
+// that `go test ./...` stays fast.
+func PerfEnabled(t *testing.T) {
+	t.Helper()
+	if os.Getenv("RCEMU_PERF") != "" {
+		return
+	}
+	if f := flag.Lookup("test.run"); f != nil && strings.Contains(f.Value.String(), "Perf") {
+		return
+	}
+	t.Skip("performance test: set RCEMU_PERF=1 or select it with -run")
+}
+
+// EnvInt reads a positive integer knob.
+func EnvInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// EnvDuration reads a positive duration knob.
+func EnvDuration(name string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// EnvString reads a string knob.
+func EnvString(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// EnvRates reads a comma-separated list of positive rates.
+func EnvRates(name string, def []int) []int {
+	var out []int
+	for _, f := range strings.Split(os.Getenv(name), ",") {
+		if v, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && v > 0 {
+			out = append(out, v)
+		}
+	}
+	if len(out) == 0 {
+		return def
+	}
+	return out
+}
+
+// PerfSeed writes a seed with one account of n users (the first an administrator).
+func PerfSeed(t *testing.T, n int) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString(`jwtSigningKey: rcemu-perf-signing-key
+apps:
+  - clientId: rcemuPerfClientId00001
+    clientSecret: rcemuPerfClientSecret000000000000000001
+    name: rcemu perf app
+    grants: [refresh_token, "urn:ietf:params:oauth:grant-type:jwt-bearer"]
+accounts:
+  - companyName: Perf
+    mainNumber: "+16505550100"
+    phoneNumbers:
+      - {phoneNumber: "+16505550100", usageType: MainCompanyNumber}
+    extensions:
+`)
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "      - {extensionNumber: \"%d\", firstName: Perf, lastName: U%d, email: perf%d@example.com, password: perf-password-%d, admin: %v}\n",
+			1000+i, i, i, i, i == 0)
+	}
+	path := filepath.Join(t.TempDir(), "perf-seed.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// PerfUser is a logged-in user.
+type PerfUser struct {
+	AccountID, ExtensionID int64
+	Token                  string
+}
+
+// LoginAll logs every seeded user in.
+func (a *App) LoginAll(t *testing.T) []PerfUser {
+	t.Helper()
+	var out []PerfUser
+	for _, u := range a.Creds.Users {
+		acc, _ := strconv.ParseInt(u.AccountID, 10, 64)
+		ext, _ := strconv.ParseInt(u.ExtensionID, 10, 64)
+		out = append(out, PerfUser{AccountID: acc, ExtensionID: ext, Token: a.Login(u).AccessToken})
+	}
+	return out
+}
+
+// EventKey names one event: the extension it is about and its sequence number.
+func EventKey(ext, seq int64) uint64 { return uint64(ext)<<24 ^ uint64(seq) }
+
+// LatencyClock matches arrivals with the events that caused them.
+type LatencyClock struct {
+	Mu        sync.Mutex
+	Published map[uint64]time.Time
+	Measured  map[uint64]bool // events made in the measured window
+	Lat       []time.Duration // arrivals of measured events
+	InWindow  atomic.Int64    // arrivals during the measured window (of any event)
+	Total     atomic.Int64    // every arrival
+	Unknown   atomic.Int64    // arrivals the clock cannot place
+	Window    atomic.Bool
+}
+
+// NewLatencyClock makes an empty clock.
+func NewLatencyClock() *LatencyClock {
+	return &LatencyClock{Published: map[uint64]time.Time{}, Measured: map[uint64]bool{}}
+}
+
+// Publish records when an event was made, and whether it counts.
+func (c *LatencyClock) Publish(key uint64, at time.Time, measured bool) {
+	c.Mu.Lock()
+	c.Published[key] = at
+	if measured {
+		c.Measured[key] = true
+	}
+	c.Mu.Unlock()
+}
+
+// Arrive records an arrival of the event key.
+func (c *LatencyClock) Arrive(key uint64, at time.Time) {
+	c.Total.Add(1)
+	if c.Window.Load() {
+		c.InWindow.Add(1)
+	}
+	c.Mu.Lock()
+	t0, ok := c.Published[key]
+	if ok && c.Measured[key] {
+		c.Lat = append(c.Lat, at.Sub(t0))
+	}
+	c.Mu.Unlock()
+	if !ok {
+		c.Unknown.Add(1)
+	}
+}
+
+// CPUTime is the process's user and system CPU time so far.
+func CPUTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// Pct is the p-quantile of sorted durations.
+func Pct(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	return d[int(float64(len(d)-1)*p)]
+}
+
+// Ms renders a duration in milliseconds.
+func Ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
