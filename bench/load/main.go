@@ -603,6 +603,12 @@ func startRcemu(ctx context.Context, pl placement, srv server) (*child, error) {
 	if err := c.start(); err != nil {
 		return nil, err
 	}
+	return c.awaitCredentials(out, addr, 10*time.Second)
+}
+
+// awaitCredentials reads rcemu's .env lines from its stdout until the credentials are there,
+// then keeps draining it; the child's url comes from RC_SERVER_URL.
+func (c *child) awaitCredentials(out io.Reader, addr string, limit time.Duration) (*child, error) {
 	c.lines = map[string]string{}
 	got := make(chan error, 1)
 	go func() {
@@ -631,9 +637,9 @@ func startRcemu(ctx context.Context, pl placement, srv server) (*child, error) {
 			c.stop()
 			return nil, c.failure(err)
 		}
-	case <-time.After(10 * time.Second):
+	case <-time.After(limit):
 		c.stop()
-		return nil, c.failure(errors.New("no credentials on stdout within 10 s"))
+		return nil, c.failure(fmt.Errorf("no credentials on stdout within %v", limit))
 	}
 	c.url = "http://" + addr
 	if u := c.lines["RC_SERVER_URL"]; u != "" {

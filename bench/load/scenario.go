@@ -18,7 +18,6 @@ package main
 // whole machine beside the generator.
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -290,44 +289,8 @@ func startScenarioRcemu(ctx context.Context, pl placement, bin, db, spec string,
 	if err := c.start(); err != nil {
 		return nil, err
 	}
-	c.lines = map[string]string{}
-	got := make(chan error, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		sent := false
-		for sc.Scan() {
-			if k, v, ok := strings.Cut(sc.Text(), "="); ok && !strings.HasPrefix(k, "#") && !sent {
-				if _, seen := c.lines[k]; !seen {
-					c.lines[k] = v
-				}
-			}
-			if !sent && c.lines["RC_USER_JWT"] != "" && c.lines["RC_APP_CLIENT_SECRET"] != "" {
-				sent = true
-				got <- nil
-			}
-		}
-		if !sent {
-			got <- errors.New("stdout ended without RC_USER_JWT")
-		}
-		io.Copy(io.Discard, stdout)
-	}()
 	// A big database takes a moment to open (migrations, WAL recovery).
-	select {
-	case err := <-got:
-		if err != nil {
-			c.stop()
-			return nil, c.failure(err)
-		}
-	case <-time.After(60 * time.Second):
-		c.stop()
-		return nil, c.failure(errors.New("no credentials on stdout within 60 s"))
-	}
-	c.url = "http://" + addr
-	if u := c.lines["RC_SERVER_URL"]; u != "" {
-		c.url = strings.TrimSuffix(u, "/")
-	}
-	return c, nil
+	return c.awaitCredentials(stdout, addr, 60*time.Second)
 }
 
 func postJSON(ctx context.Context, url, body string) error {
