@@ -497,7 +497,9 @@ func marshal(v any) json.RawMessage {
 
 // Media types a request body may have. JSON types are validated against their schema, forms
 // and multipart bodies field by field; the others are taken as opaque bytes.
-func bodyKind(mt string) string {
+// BodyKind classifies a media type: json, form, multipart, mixed, rcmultipart (the platform's
+// JSON bulk form) or binary.
+func BodyKind(mt string) string {
 	l := strings.ToLower(mt)
 	switch {
 	case IsJSON(l):
@@ -569,7 +571,7 @@ func (c *compiler) content(v any, where string, request bool) []Media {
 		if sv, ok := mt["schema"]; ok && sv != nil {
 			m.Schema = c.schema(sv, mw+"/schema")
 		}
-		if request && bodyKind(k) == "binary" && m.Schema != None {
+		if request && BodyKind(k) == "binary" && m.Schema != None {
 			if s := c.doc.Schema(m.Schema); s != nil && !(s.Type == "string" || s.Type == "") {
 				c.problem(mw, "a %s body with a %s schema: only JSON, form and multipart bodies are validated field by field", k, s.Type)
 			}

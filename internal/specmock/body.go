@@ -80,7 +80,7 @@ func (o *operation) checkBody(r *restapi.Request) error {
 	}
 	mode := spec.Mode{Request: true, Strict: o.opt.Strict}
 	var v any
-	switch bodyKind(m.Type) {
+	switch spec.BodyKind(m.Type) {
 	case "json", "rcmultipart":
 		if empty {
 			return rc.BadJSON()
@@ -143,23 +143,6 @@ func problemError(p spec.Problem) *rc.Error {
 		e.Message = "Parameter [" + name + "] is not recognized"
 	}
 	return e
-}
-
-func bodyKind(mt string) string {
-	l := strings.ToLower(mt)
-	switch {
-	case spec.IsJSON(l):
-		return "json"
-	case l == "application/x-www-form-urlencoded":
-		return "form"
-	case l == "multipart/form-data":
-		return "multipart"
-	case l == "multipart/mixed":
-		return "mixed"
-	case l == "application/vnd.ringcentral.multipart+json":
-		return "rcmultipart"
-	}
-	return "binary"
 }
 
 // propSchemas returns the schemas of property name in the object schema si and its allOf

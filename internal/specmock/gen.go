@@ -702,10 +702,8 @@ func (g *generator) scalar(all []int, typ string, c gctx, ex any) *gval {
 			maxLen = s.MaxLength
 		}
 	}
-	name := c.name
-	lname := strings.ToLower(name)
-
-	if len(enum) > 0 {
+	// The spec's own values come first when they fit: its example, examples and defaults.
+	addDocumented := func() {
 		if ex != nil {
 			add(literal(ex))
 		}
@@ -715,6 +713,12 @@ func (g *generator) scalar(all []int, typ string, c gctx, ex any) *gval {
 		for _, d := range defaults {
 			add(rawLiteral(d))
 		}
+	}
+	name := c.name
+	lname := strings.ToLower(name)
+
+	if len(enum) > 0 {
+		addDocumented()
 		for _, e := range enum {
 			add(rawLiteral(e))
 		}
@@ -753,15 +757,7 @@ func (g *generator) scalar(all []int, typ string, c gctx, ex any) *gval {
 			// Generated before the spec's example, which every record would share.
 			add(literal(digits(g.op.ID+c.path+strconv.Itoa(c.item), 9)))
 		}
-		if ex != nil {
-			add(literal(ex))
-		}
-		for _, e := range examples {
-			add(rawLiteral(e))
-		}
-		for _, d := range defaults {
-			add(rawLiteral(d))
-		}
+		addDocumented()
 		switch {
 		case format == "email" || strings.Contains(lname, "email"):
 			add(literal("user" + digits(g.op.ID+c.path, 6) + "@example.com"))
@@ -794,38 +790,14 @@ func (g *generator) scalar(all []int, typ string, c gctx, ex any) *gval {
 		if isIDName(name) {
 			add(literal(idNumber(g.op.ID+c.path+strconv.Itoa(c.item), format)))
 		}
-		if ex != nil {
-			add(literal(ex))
-		}
-		for _, e := range examples {
-			add(rawLiteral(e))
-		}
-		for _, d := range defaults {
-			add(rawLiteral(d))
-		}
+		addDocumented()
 		add(literal(intWithin(minimum, maximum, 1)))
 		add(literal(intWithin(minimum, maximum, 0)))
 	case "number":
-		if ex != nil {
-			add(literal(ex))
-		}
-		for _, e := range examples {
-			add(rawLiteral(e))
-		}
-		for _, d := range defaults {
-			add(rawLiteral(d))
-		}
+		addDocumented()
 		add(literal(floatWithin(minimum, maximum)))
 	case "boolean":
-		if ex != nil {
-			add(literal(ex))
-		}
-		for _, e := range examples {
-			add(rawLiteral(e))
-		}
-		for _, d := range defaults {
-			add(rawLiteral(d))
-		}
+		addDocumented()
 		add(literal(false))
 		add(literal(true))
 	}

@@ -107,7 +107,7 @@ func textOf(b []byte) string {
 func sampleBody(g *generator, b *spec.Body) ([]byte, string) {
 	pick := func(kind string) *spec.Media {
 		for i := range b.Content {
-			if bodyKind(b.Content[i].Type) == kind {
+			if spec.BodyKind(b.Content[i].Type) == kind {
 				return &b.Content[i]
 			}
 		}
