@@ -232,14 +232,8 @@ func listFilter(r *restapi.Request, eff *query.Values, withDefaults bool) (store
 	if f.Availabilities, err = q.Enum("availability", rc.MessageAvailabilities); err != nil {
 		return f, err
 	}
-	for _, raw := range q.All("conversationId") {
-		for _, s := range strings.Split(raw, ",") {
-			n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-			if err != nil {
-				return f, rc.Invalid("conversationId")
-			}
-			f.ConversationIDs = append(f.ConversationIDs, n)
-		}
+	if f.ConversationIDs, err = q.Int64s("conversationId"); err != nil {
+		return f, err
 	}
 	if pn := strings.TrimSpace(q.Get("phoneNumber")); pn != "" {
 		if !strings.HasPrefix(pn, "+") {
@@ -440,14 +434,9 @@ func (h *Handlers) deleteMessagesByFilter(w http.ResponseWriter, r *restapi.Requ
 	}
 	q := r.Query
 	var f messaging.DeleteFilter
-	for _, raw := range q.All("conversationId") {
-		for _, s := range strings.Split(raw, ",") {
-			n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-			if err != nil {
-				return rc.Invalid("conversationId")
-			}
-			f.ConversationIDs = append(f.ConversationIDs, n)
-		}
+	var err error
+	if f.ConversationIDs, err = q.Int64s("conversationId"); err != nil {
+		return err
 	}
 	if len(f.ConversationIDs) > messaging.MaxConversations {
 		return rc.Invalid("conversationId")

@@ -85,11 +85,7 @@ func (s *Service) ForceStatus(ctx context.Context, messageID int64, status, erro
 	}
 	applyStatus(&m, rc.StatusChange{At: s.Clock.Now(), Status: status, ErrorCode: errorCode})
 	m.Pending = nil
-	if err := s.Store.UpdateMessages(ctx, m); err != nil {
-		return m, err
-	}
-	s.publish(nil, []rc.Message{m})
-	return m, nil
+	return m, s.save(ctx, []rc.Message{m})
 }
 
 // Outbox lists texts sent to outside numbers, newest first.

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/rcemu/rcemu/internal/rc"
@@ -60,11 +61,7 @@ func (s *Service) Apply(ctx context.Context, extensionID, messageID int64, u Upd
 		}
 	}
 	m.LastModifiedTime = s.Clock.Now()
-	if err := s.Store.UpdateMessages(ctx, m); err != nil {
-		return m, err
-	}
-	s.publish(nil, []rc.Message{m})
-	return m, nil
+	return m, s.save(ctx, []rc.Message{m})
 }
 
 // Delete moves messages one step down: Alive to Deleted, Deleted to Purged; purge goes straight
@@ -83,6 +80,11 @@ func (s *Service) Delete(ctx context.Context, extensionID int64, ids []int64, pu
 		deleteStep(&m, purge, now)
 		changed = append(changed, m)
 	}
+	return s.save(ctx, changed)
+}
+
+// save stores changed messages and publishes the change.
+func (s *Service) save(ctx context.Context, changed []rc.Message) error {
 	if len(changed) == 0 {
 		return nil
 	}
@@ -131,14 +133,7 @@ func (s *Service) DeleteByFilter(ctx context.Context, extensionID int64, f Delet
 		deleteStep(&m, f.Purge, now)
 		changed = append(changed, m)
 	}
-	if len(changed) == 0 {
-		return nil
-	}
-	if err := s.Store.UpdateMessages(ctx, changed...); err != nil {
-		return err
-	}
-	s.publish(nil, changed)
-	return nil
+	return s.save(ctx, changed)
 }
 
 // Content returns an attachment's metadata and bytes.
@@ -258,27 +253,7 @@ func (s *Service) Sync(ctx context.Context, r SyncRequest) (SyncResult, error) {
 }
 
 func matches(m rc.Message, st syncState) bool {
-	in := func(v string, set []string) bool {
-		if len(set) == 0 {
-			return true
-		}
-		for _, x := range set {
-			if x == v {
-				return true
-			}
-		}
-		return false
-	}
-	if !in(m.Type, st.Types) || !in(m.Direction, st.Directions) {
-		return false
-	}
-	if len(st.Conv) > 0 {
-		for _, c := range st.Conv {
-			if c == m.ConversationID {
-				return true
-			}
-		}
-		return false
-	}
-	return true
+	in := func(v string, set []string) bool { return len(set) == 0 || slices.Contains(set, v) }
+	return in(m.Type, st.Types) && in(m.Direction, st.Directions) &&
+		(len(st.Conv) == 0 || slices.Contains(st.Conv, m.ConversationID))
 }

@@ -139,6 +139,22 @@ func (v Values) Int(key string, def, min, max int) (int, error) {
 	return n, nil
 }
 
+// Int64s returns every value of key as a 64-bit integer; values may also be comma-separated.
+// An absent key gives nil.
+func (v Values) Int64s(key string) ([]int64, error) {
+	var out []int64
+	for _, raw := range v.m[key] {
+		for _, s := range strings.Split(raw, ",") {
+			n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+			if err != nil {
+				return nil, rc.Invalid(key)
+			}
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
 // Bool returns key as a boolean ("true"/"false", any case), or def when absent.
 func (v Values) Bool(key string, def bool) (bool, error) {
 	if !v.Has(key) {

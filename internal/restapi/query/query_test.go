@@ -160,3 +160,17 @@ func FuzzParse(f *testing.F) {
 		_, _, _ = v.Time("dateFrom")
 	})
 }
+
+func TestInt64s(t *testing.T) {
+	v, _ := query.Parse("c=4481650717038104652&c=1,2&bad=x")
+	got, err := v.Int64s("c")
+	if err != nil || !reflect.DeepEqual(got, []int64{4481650717038104652, 1, 2}) {
+		t.Fatalf("Int64s = %v, %v", got, err)
+	}
+	if _, err := v.Int64s("bad"); err == nil {
+		t.Fatal("want CMN-101")
+	}
+	if got, err := v.Int64s("none"); got != nil || err != nil {
+		t.Fatalf("absent = %v %v", got, err)
+	}
+}
