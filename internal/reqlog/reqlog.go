@@ -20,12 +20,10 @@ type Log struct {
 }
 
 type app struct {
-	requests   int
-	agents     map[string]int
-	missing    int
-	badForm    map[string]int
-	instances  map[string]map[string]bool // session → agents seen
-	lastAgents map[string]string
+	requests  int
+	agents    map[string]int // agent → requests; whether it conforms is worked out in Report
+	missing   int
+	instances map[string]map[string]bool // session → agents seen
 }
 
 // New keeps the last size requests.
@@ -47,7 +45,7 @@ func (l *Log) Add(e restapi.Entry) {
 	defer l.mu.Unlock()
 	a := l.apps[e.ClientID]
 	if a == nil {
-		a = &app{agents: map[string]int{}, badForm: map[string]int{}, instances: map[string]map[string]bool{}}
+		a = &app{agents: map[string]int{}, instances: map[string]map[string]bool{}}
 		l.apps[e.ClientID] = a
 	}
 	a.requests++
@@ -55,10 +53,9 @@ func (l *Log) Add(e restapi.Entry) {
 		a.missing++
 		return
 	}
+	// The format rule is checked when the report is made, once per distinct agent, not here on
+	// every request.
 	a.agents[e.UserAgent]++
-	if !Conforms(e.UserAgent) {
-		a.badForm[e.UserAgent]++
-	}
 	if e.SessionID != "" {
 		seen := a.instances[e.SessionID]
 		if seen == nil {
@@ -128,8 +125,10 @@ func (l *Log) Report() []AppReport {
 				Message: "sessions of this app sent more than one User-Agent string"})
 		}
 		bad := 0
-		for _, n := range a.badForm {
-			bad += n
+		for _, u := range r.UserAgents {
+			if !u.Conforming {
+				bad += u.Requests
+			}
 		}
 		if bad > 0 {
 			r.Violations = append(r.Violations, Violation{Rule: "format", Count: bad,
