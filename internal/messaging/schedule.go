@@ -16,9 +16,6 @@ func (s *Service) kick() {
 	}
 }
 
-// Kick is called when the clock moved, so that due status changes apply at once.
-func (s *Service) Kick() { s.kick() }
-
 // Run applies due status changes until ctx ends. It polls as well as waking on sends and clock
 // moves, because the clock also runs by itself.
 func (s *Service) Run(ctx context.Context, log *slog.Logger) {

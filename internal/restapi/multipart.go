@@ -88,18 +88,8 @@ func ReadMultipart(r *Request) (*Multipart, error) {
 	return out, nil
 }
 
-// DecodeMultipart fills v from a multipart request's JSON part, or failing that from its form
-// fields (each field becomes a JSON string, or an array of strings when repeated, passed through
-// fieldsToJSON when given), and hands every file to onFile.
-func DecodeMultipart(r *Request, v any, onFile func(FilePart) error) error {
-	m, err := ReadMultipart(r)
-	if err != nil {
-		return err
-	}
-	return m.Decode(v, onFile, nil)
-}
-
-// Decode applies the parsed parts: see DecodeMultipart. fieldsToJSON turns form fields into the
+// Decode fills v from the JSON part, or failing that from the form fields turned into JSON by
+// fieldsToJSON, and hands every file to onFile. fieldsToJSON turns form fields into the
 // JSON body the resource expects; nil means none are expected beyond a JSON part.
 func (m *Multipart) Decode(v any, onFile func(FilePart) error, fieldsToJSON func(url.Values) ([]byte, error)) error {
 	body := m.JSON

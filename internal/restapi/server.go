@@ -8,7 +8,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -360,10 +359,4 @@ func baseURL(r *http.Request) string {
 		host = "localhost"
 	}
 	return scheme + "://" + host
-}
-
-// IsClientError reports whether err is a 4xx rc.Error (used by callers that log).
-func IsClientError(err error) bool {
-	var e *rc.Error
-	return errors.As(err, &e) && e.Status >= 400 && e.Status < 500
 }
