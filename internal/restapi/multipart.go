@@ -88,9 +88,9 @@ func ReadMultipart(r *Request) (*Multipart, error) {
 	return out, nil
 }
 
-// Decode fills v from the JSON part, or failing that from the form fields turned into JSON by
-// fieldsToJSON, and hands every file to onFile. fieldsToJSON turns form fields into the
-// JSON body the resource expects; nil means none are expected beyond a JSON part.
+// Decode fills v from the JSON part, or failing that from the form fields turned into the JSON
+// body the resource expects by fieldsToJSON (nil: none are expected), and hands every file to
+// onFile.
 func (m *Multipart) Decode(v any, onFile func(FilePart) error, fieldsToJSON func(url.Values) ([]byte, error)) error {
 	body := m.JSON
 	if body == nil && fieldsToJSON != nil && len(m.Fields) > 0 {
