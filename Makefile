@@ -43,3 +43,4 @@ fuzz:
 	$(GO) test -run XXX -fuzz FuzzParse -fuzztime $(FUZZTIME) ./internal/seed/
 	$(GO) test -run XXX -fuzz FuzzPageCount -fuzztime $(FUZZTIME) ./internal/messaging/
 	$(GO) test -run XXX -fuzz FuzzFaxMMSMultipart -fuzztime $(FUZZTIME) ./internal/api/
+	$(GO) test -run XXX -fuzz FuzzReadResponse -fuzztime $(FUZZTIME) ./internal/hookhttp/

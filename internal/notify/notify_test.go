@@ -1,6 +1,7 @@
 package notify_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -380,5 +381,47 @@ func TestRenewalRemindersAndExtensionEvents(t *testing.T) {
 	if rem["subscriptionId"] != id || !strings.HasPrefix(rem["event"].(string), "/restapi/v1.0/subscription/~") ||
 		rem["body"].(map[string]any)["expiresIn"].(float64) > 40 {
 		t.Fatalf("reminder = %v", rem)
+	}
+}
+
+// The outbox is written behind the deliveries: what a receiver took at once is never stored,
+// what it refused is stored within a few flushes — without waiting for a shutdown.
+func TestOutboxKeepsOnlyWhatIsUndelivered(t *testing.T) {
+	a := rctest.MustOpenApp(t)
+	a.Notify.FirstRetry, a.Notify.MaxRetry = time.Hour, time.Hour
+	ada := a.Login(a.User(0, "101")).AccessToken
+	grace := a.Login(a.User(0, "102")).AccessToken
+	ok, refusing := newReceiver(t), newReceiver(t)
+	refusing.mu.Lock()
+	refusing.status = 500
+	refusing.mu.Unlock()
+	for _, rv := range []*receiver{ok, refusing} {
+		if r := subscribe(a, grace, rv.URL, "/restapi/v1.0/account/~/extension/~/message-store/instant?type=SMS"); r.Status != 200 {
+			t.Fatal(r.Status)
+		}
+	}
+	for i := 0; i < 3; i++ {
+		sms(a, ada, "+16505550101", "+16505550102", fmt.Sprint("msg ", i))
+	}
+	ok.wait(t, 3)
+	ctx := context.Background()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ds, err := a.Store.PendingDeliveries(ctx, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ds) == 3 { // the refused receiver's: the first tried once, the others behind it
+			for i, d := range ds {
+				if want := max(0, 1-i); d.Attempts != want || !strings.Contains(string(d.Body), fmt.Sprintf(`"msg %d"`, i)) {
+					t.Fatalf("stored %d: %+v", i, d)
+				}
+			}
+			break
+		}
+		if len(ds) > 3 || time.Now().After(deadline) {
+			t.Fatalf("%d deliveries stored, want the 3 that were refused", len(ds))
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

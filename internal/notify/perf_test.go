@@ -15,7 +15,8 @@ package notify_test
 // Every subscription passes the validation handshake. Then, for each offered rate in
 // RCEMU_PERF_RATES (notifications per second, default 5000), it generates presence events at
 // the pace that gives that many notifications, for RCEMU_PERF_WARMUP (2s, not recorded) then
-// RCEMU_PERF_DURATION (10s), and waits up to 10 s for the stragglers.
+// RCEMU_PERF_DURATION (10s), and waits up to 10 s for the stragglers. RCEMU_PERF_CPUPROFILE=file
+// writes a CPU profile of the measured window alone.
 //
 // RCEMU_PERF_MODE chooses the fan-out:
 //   - account (default): every subscription has the filter /restapi/v1.0/account/~/presence, so
@@ -219,10 +220,14 @@ func TestPerfWebHookDelivery(t *testing.T) {
 			var published, measuredEvents atomic.Int64
 			var cpu0 time.Duration
 			var wg sync.WaitGroup
+			var stopProfile func()
+			windowOpen := make(chan struct{})
 			go func() {
 				time.Sleep(warmup)
+				stopProfile = rctest.WindowProfile(t)
 				cpu0 = rctest.CPUTime()
 				clock.Window.Store(true)
+				close(windowOpen)
 			}()
 			switch source {
 			case "bus":
@@ -306,6 +311,8 @@ func TestPerfWebHookDelivery(t *testing.T) {
 			}
 			wg.Wait()
 			<-ctx.Done()
+			<-windowOpen
+			stopProfile()
 			clock.Window.Store(false)
 			window := time.Since(measureFrom)
 			got := clock.InWindow.Load()

@@ -11,11 +11,14 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	mrand "math/rand/v2"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rcemu/rcemu/internal/events"
+	"github.com/rcemu/rcemu/internal/hookhttp"
 	"github.com/rcemu/rcemu/internal/rc"
 	"github.com/rcemu/rcemu/internal/ring"
 	"github.com/rcemu/rcemu/internal/store"
@@ -53,15 +56,20 @@ type Service struct {
 	// FirstRetry and MaxRetry bound the backoff between delivery attempts.
 	FirstRetry, MaxRetry time.Duration
 
-	client *http.Client
+	client  *http.Client     // https:// receivers
+	hooks   *hookhttp.Client // http:// receivers
+	targets sync.Map         // address → *hookhttp.Target, or nil for net/http
 
 	mu     sync.RWMutex
 	byAcc  map[int64]map[string]*active // account → subscription id → subscription
 	queues map[string]*subQueue
 
-	attempts *ring.Ring[Attempt]
-	record   chan rc.Delivery
-	done     chan struct{} // closed when the recorder has written its last batch
+	attempts    *ring.Ring[Attempt]
+	lastID      atomic.Int64 // of deliveries
+	work        chan *subQueue
+	record      chan outcome
+	dispatchers sync.WaitGroup // goroutines that make deliveries; the recorder outlives them
+	done        chan struct{}  // closed when the recorder has written its last batch
 }
 
 type active struct {
@@ -76,8 +84,9 @@ func New(s store.Store, clock rc.Clock, bus *events.Bus, log *slog.Logger, baseU
 			// A fan-out sends to one receiver from many subscriptions at once: keep those
 			// connections alive rather than opening new ones for every burst.
 			Transport: &http.Transport{MaxIdleConnsPerHost: 1024, MaxIdleConns: 4096, IdleConnTimeout: 90 * time.Second}},
+		hooks: hookhttp.New(DeliveryTimeout),
 		byAcc: map[int64]map[string]*active{}, queues: map[string]*subQueue{}, attempts: ring.New[Attempt](2000),
-		record: make(chan rc.Delivery, deliveryQueueBacklog)}
+		work: make(chan *subQueue), record: make(chan outcome, deliveryQueueBacklog)}
 }
 
 func newID() string {
@@ -91,6 +100,12 @@ func (s *Service) Reload(ctx context.Context) error {
 	subs, err := s.Store.AllSubscriptions(ctx)
 	if err != nil {
 		return err
+	}
+	last, err := s.Store.LastDeliveryID(ctx)
+	if err != nil {
+		return err
+	}
+	for cur := s.lastID.Load(); cur < last && !s.lastID.CompareAndSwap(cur, last); cur = s.lastID.Load() {
 	}
 	idx := map[int64]map[string]*active{}
 	for _, sub := range subs {
@@ -153,6 +168,7 @@ type Notification struct {
 func (s *Service) Start(ctx context.Context) {
 	sub := s.Bus.Subscribe(deliveryQueueBacklog)
 	s.done = make(chan struct{})
+	s.dispatchers.Add(2)
 	go s.run(ctx, sub)
 }
 
@@ -168,6 +184,7 @@ func (s *Service) Wait(ctx context.Context) {
 }
 
 func (s *Service) run(ctx context.Context, sub *events.Subscription) {
+	defer s.dispatchers.Done()
 	defer sub.Close()
 	go s.recorder(ctx)
 	go s.reminders(ctx)
@@ -196,19 +213,28 @@ func (s *Service) run(ctx context.Context, sub *events.Subscription) {
 	}
 }
 
-// dispatch matches a batch of events against the subscriptions, stores the WebHook deliveries
-// in one transaction and queues them, and hands WebSocket ones to their sessions.
+// dispatch matches a batch of events against the subscriptions, queues the WebHook deliveries
+// (the recorder stores them behind), and hands WebSocket ones to their sessions.
 func (s *Service) dispatch(ctx context.Context, batch []rc.Event) error {
 	now := s.Clock.Now()
 	base := s.BaseURL()
-	var hooks []*rc.Delivery
-	s.mu.RLock()
 	type wsOut struct {
 		session string
 		body    []byte
 	}
 	var ws []wsOut
-	for _, e := range batch {
+	var hooks []rc.Delivery
+	// One event matches many subscriptions' filters with the same expansion: their bodies are
+	// the same, so each is encoded once per event and only the envelope is written per
+	// subscription.
+	type key struct {
+		event int
+		raw   string
+	}
+	cache := map[key]parts{}
+	created := time.Now()
+	s.mu.RLock()
+	for i, e := range batch {
 		for _, a := range s.byAcc[e.AccountID] {
 			if a.sub.Status != "Active" || (!a.sub.Expiration.IsZero() && now.After(a.sub.Expiration)) {
 				continue
@@ -217,21 +243,31 @@ func (s *Service) dispatch(ctx context.Context, batch []rc.Event) error {
 				continue // a renewal reminder goes to its own subscription only
 			}
 			for _, f := range a.filters {
-				body, ok := match(f, e, base)
-				if !ok {
+				k := key{i, f.Raw}
+				enc, seen := cache[k]
+				if !seen || f.Kind == KindReminder {
+					body, ok := match(f, e, base)
+					if ok {
+						var err error
+						if enc, err = encodeParts(f.Raw, e.Time, body); err != nil {
+							s.mu.RUnlock()
+							return err
+						}
+					} else {
+						enc = parts{}
+					}
+					if f.Kind != KindReminder {
+						cache[k] = enc
+					}
+				}
+				if enc.body == nil {
 					continue
 				}
-				n := Notification{UUID: newUUID(), Event: f.Raw, Timestamp: rc.FormatTime(e.Time), SubscriptionID: a.sub.ID,
-					OwnerID: itoa(a.sub.ExtensionID), Body: body}
-				b, err := json.Marshal(n)
-				if err != nil {
-					s.mu.RUnlock()
-					return err
-				}
+				b := envelope(enc.mid, enc.body, a.sub)
 				switch a.sub.DeliveryMode.TransportType {
 				case "WebHook":
-					hooks = append(hooks, &rc.Delivery{SubscriptionID: a.sub.ID, Body: b, Created: time.Now(),
-						Next: time.Now(), State: "pending"})
+					hooks = append(hooks, rc.Delivery{ID: s.lastID.Add(1), SubscriptionID: a.sub.ID, Body: b, Created: created,
+						Next: created, State: "pending"})
 				case "WebSocket":
 					ws = append(ws, wsOut{a.sub.WSSession, b})
 				}
@@ -244,27 +280,75 @@ func (s *Service) dispatch(ctx context.Context, batch []rc.Event) error {
 			s.WS(w.session, w.body)
 		}
 	}
-	if len(hooks) == 0 {
-		return nil
-	}
-	if err := s.Store.EnqueueDeliveries(ctx, hooks); err != nil {
-		return err
-	}
 	for _, d := range hooks {
-		s.enqueue(*d)
+		// To the recorder first: the outcome of the attempt must reach it after the delivery.
+		select {
+		case s.record <- outcome{d: d, fresh: true}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		s.enqueue(d)
 	}
 	return nil
 }
 
-// newUUID makes a notification uuid; the platform's are large decimal numbers in a string.
-func newUUID() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	var n uint64
-	for _, x := range b {
-		n = n<<8 | uint64(x)
+// parts is what the notifications of one event matched by one filter share: the envelope from
+// the event to the subscription id, and the body.
+type parts struct{ mid, body []byte }
+
+func encodeParts(event string, at time.Time, body any) (parts, error) {
+	var out parts
+	ev, err := json.Marshal(event)
+	if err != nil {
+		return out, err
 	}
-	return itoa(int64(n >> 1))
+	ts, err := json.Marshal(rc.FormatTime(at))
+	if err != nil {
+		return out, err
+	}
+	if out.body, err = json.Marshal(body); err != nil {
+		return out, err
+	}
+	out.mid = append(append(append(append([]byte(`","event":`), ev...), `,"timestamp":`...), ts...), `,"subscriptionId":"`...)
+	return out, nil
+}
+
+// envelope writes a notification as json.Marshal(Notification{...}) would, from its parts.
+func envelope(mid, body []byte, sub rc.Subscription) []byte {
+	uuid := newUUID()
+	owner := itoa(sub.ExtensionID)
+	b := make([]byte, 0, 10+len(uuid)+len(mid)+len(sub.ID)+13+len(owner)+10+len(body)+1)
+	b = append(b, `{"uuid":"`...)
+	b = append(b, uuid...)
+	b = append(b, mid...)
+	if safeJSON(sub.ID) {
+		b = append(b, sub.ID...)
+	} else { // not one rcemu made: an imported state's
+		id, _ := json.Marshal(sub.ID)
+		b = append(b, id[1:len(id)-1]...)
+	}
+	b = append(b, `","ownerId":"`...)
+	b = append(b, owner...)
+	b = append(b, `","body":`...)
+	b = append(b, body...)
+	return append(b, '}')
+}
+
+// safeJSON reports whether s needs no escaping in a JSON string (json.Marshal also escapes <, >
+// and &).
+func safeJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
+}
+
+// newUUID makes a notification uuid; the platform's are large decimal numbers in a string. They
+// need to be unique, not secret: math/rand/v2 makes them without a system call each.
+func newUUID() string {
+	return itoa(mrand.Int64())
 }
 
 // recover queues the deliveries a previous run left pending.
@@ -302,6 +386,7 @@ func WSSessionFrom(ctx context.Context) string {
 // reminders publishes renewal reminders for subscriptions with a /subscription/~ filter: once
 // the time left falls under the threshold, every interval, on the emulator's clock.
 func (s *Service) reminders(ctx context.Context) {
+	defer s.dispatchers.Done()
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	last := map[string]time.Time{}

@@ -36,7 +36,7 @@ type Delivery struct {
 	Created        time.Time
 	Next           time.Time
 	Attempts       int
-	State          string // pending, delivered, failed
+	State          string // pending, delivered, failed, dropped (its subscription is gone)
 }
 
 // Presence is an extension's presence settings.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -169,6 +170,32 @@ func CPUTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// WindowProfile starts a CPU profile of the measured window when RCEMU_PERF_CPUPROFILE names a
+// file (the test binary's -cpuprofile also covers the setup); the returned function stops it.
+func WindowProfile(t *testing.T) func() {
+	t.Helper()
+	name := os.Getenv("RCEMU_PERF_CPUPROFILE")
+	if name == "" {
+		return func() {}
+	}
+	f, err := os.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		t.Fatal(err)
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			pprof.StopCPUProfile()
+			f.Close()
+			t.Logf("CPU profile of the window: %s", name)
+		})
+	}
 }
 
 // Pct is the p-quantile of sorted durations.

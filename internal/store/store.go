@@ -131,13 +131,13 @@ type Notifications interface {
 	AllSubscriptions(ctx context.Context) ([]rc.Subscription, error)
 	// DeleteSubscription removes a subscription and its undelivered notifications.
 	DeleteSubscription(ctx context.Context, id string) error
-	// EnqueueDeliveries stores new deliveries atomically and assigns their ids.
-	EnqueueDeliveries(ctx context.Context, ds []*rc.Delivery) error
+	// LastDeliveryID is the largest delivery id ever stored; new ones are numbered above it.
+	LastDeliveryID(ctx context.Context) (int64, error)
+	// SaveDeliveries writes deliveries as they now stand, in one transaction: pending and failed
+	// ones are inserted or updated, delivered ones leave the outbox.
+	SaveDeliveries(ctx context.Context, ds []rc.Delivery) error
 	// PendingDeliveries returns pending deliveries with ids above afterID, in order of id.
 	PendingDeliveries(ctx context.Context, afterID int64, limit int) ([]rc.Delivery, error)
-	// UpdateDeliveries records attempts, states and next attempt times; delivered ones leave
-	// the outbox.
-	UpdateDeliveries(ctx context.Context, ds []rc.Delivery) error
 	// Presence returns an extension's presence (the default if it never changed).
 	Presence(ctx context.Context, extensionID int64) (rc.Presence, error)
 	PutPresence(ctx context.Context, p rc.Presence) error

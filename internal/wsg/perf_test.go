@@ -204,8 +204,10 @@ func TestPerfWebSocketFanout(t *testing.T) {
 			measureFrom := begin.Add(warmup)
 			var measuredEvents atomic.Int64
 			cpu0 := make(chan time.Duration, 1)
+			stopProfile := make(chan func(), 1)
 			go func() {
 				time.Sleep(warmup)
+				stopProfile <- rctest.WindowProfile(t)
 				cpu0 <- rctest.CPUTime()
 				clock.Window.Store(true)
 			}()
@@ -235,6 +237,7 @@ func TestPerfWebSocketFanout(t *testing.T) {
 				}
 			}
 			tick.Stop()
+			(<-stopProfile)()
 			clock.Window.Store(false)
 			window := time.Since(measureFrom)
 			got := clock.InWindow.Load()

@@ -52,25 +52,15 @@ func (db *DB) DeleteSubscription(ctx context.Context, id string) error {
 	})
 }
 
-func (db *DB) EnqueueDeliveries(ctx context.Context, ds []*rc.Delivery) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (subscription_id, body, created_ms, next_ms, attempts, state)
-			VALUES (?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for _, d := range ds {
-			res, err := stmt.ExecContext(ctx, d.SubscriptionID, string(d.Body), d.Created.UnixMilli(), d.Next.UnixMilli(), d.Attempts, d.State)
-			if err != nil {
-				return err
-			}
-			if d.ID, err = res.LastInsertId(); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+func (db *DB) LastDeliveryID(ctx context.Context) (int64, error) {
+	var seq, maxID sql.NullInt64
+	// AUTOINCREMENT keeps the high-water mark even after the rows are gone, so ids are not reused
+	// across restarts.
+	if err := db.r.QueryRowContext(ctx, `SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'deliveries'),
+		(SELECT MAX(id) FROM deliveries)`).Scan(&seq, &maxID); err != nil {
+		return 0, err
+	}
+	return max(seq.Int64, maxID.Int64), nil
 }
 
 func (db *DB) PendingDeliveries(ctx context.Context, afterID int64, limit int) ([]rc.Delivery, error) {
@@ -94,13 +84,15 @@ func (db *DB) PendingDeliveries(ctx context.Context, afterID int64, limit int) (
 	return out, rows.Err()
 }
 
-func (db *DB) UpdateDeliveries(ctx context.Context, ds []rc.Delivery) error {
+func (db *DB) SaveDeliveries(ctx context.Context, ds []rc.Delivery) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `UPDATE deliveries SET attempts = ?, state = ?, next_ms = ? WHERE id = ?`)
+		put, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (id, subscription_id, body, created_ms, next_ms, attempts, state)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET attempts = excluded.attempts,
+			state = excluded.state, next_ms = excluded.next_ms`)
 		if err != nil {
 			return err
 		}
-		defer stmt.Close()
+		defer put.Close()
 		del, err := tx.PrepareContext(ctx, `DELETE FROM deliveries WHERE id = ?`)
 		if err != nil {
 			return err
@@ -109,10 +101,11 @@ func (db *DB) UpdateDeliveries(ctx context.Context, ds []rc.Delivery) error {
 		for _, d := range ds {
 			// A delivered notification has nothing left to survive a restart for: the outbox
 			// keeps what is pending or failed, and the attempt log tells what happened.
-			if d.State == "delivered" {
+			if d.State == "delivered" || d.State == "dropped" {
 				_, err = del.ExecContext(ctx, d.ID)
 			} else {
-				_, err = stmt.ExecContext(ctx, d.Attempts, d.State, d.Next.UnixMilli(), d.ID)
+				_, err = put.ExecContext(ctx, d.ID, d.SubscriptionID, string(d.Body), d.Created.UnixMilli(), d.Next.UnixMilli(),
+					d.Attempts, d.State)
 			}
 			if err != nil {
 				return err
