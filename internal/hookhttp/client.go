@@ -96,6 +96,11 @@ var bufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 // turns out closed by the receiver before it answered anything is replaced once, as net/http
 // does: the receiver never saw that request.
 func (c *Client) Post(t *Target, headers []Header, body []byte) (Response, error) {
+	for _, h := range headers {
+		if !validHeader(h) {
+			return Response{}, ErrHeader
+		}
+	}
 	bp := bufs.Get().(*[]byte)
 	req := append((*bp)[:0], t.head...)
 	for _, h := range headers {
@@ -212,6 +217,26 @@ func exchange(cn *conn, req []byte, deadline time.Time, maxBody int64) (res Resp
 }
 
 const deadlineSlack = 50 * time.Millisecond
+
+// ErrHeader is a request header that would not be one line.
+var ErrHeader = errors.New("hookhttp: invalid request header")
+
+func validHeader(h Header) bool {
+	if h.Name == "" {
+		return false
+	}
+	for i := 0; i < len(h.Name); i++ {
+		if c := h.Name[i]; c <= ' ' || c == ':' || c >= 0x7f {
+			return false
+		}
+	}
+	for i := 0; i < len(h.Value); i++ {
+		if c := h.Value[i]; (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
 
 // ErrMalformed is an answer that is not HTTP/1.x.
 var ErrMalformed = errors.New("hookhttp: malformed HTTP response")

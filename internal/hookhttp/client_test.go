@@ -239,6 +239,16 @@ func TestTimeoutsAndRefusals(t *testing.T) {
 	}
 }
 
+func TestHeadersMustBeOneLine(t *testing.T) {
+	c := New(time.Second)
+	tg := mustTarget(t, "http://127.0.0.1:1/")
+	for _, h := range []Header{{"X-Token", "a\r\nX-Evil: 1"}, {"X-Token", "a\nb"}, {"Bad Name", "v"}, {"", "v"}, {"X:", "v"}} {
+		if _, err := c.Post(tg, []Header{h}, nil); !errors.Is(err, ErrHeader) {
+			t.Errorf("%q: %v", h, err)
+		}
+	}
+}
+
 func TestParseTarget(t *testing.T) {
 	for _, bad := range []string{"https://example.com/", "ftp://x/", "http:///nohost", "::"} {
 		if _, err := ParseTarget(bad); err == nil {

@@ -178,6 +178,13 @@ func TestSubscriptionErrorsCreateNothing(t *testing.T) {
 			}
 		})
 	}
+	// The token travels as a header line: a line break in it would forge other headers.
+	r := a.Do(rctest.Req{Method: "POST", Path: "/restapi/v1.0/subscription", Token: grace, JSON: map[string]any{
+		"eventFilters": []string{"/restapi/v1.0/account/~/extension/~/presence"},
+		"deliveryMode": map[string]any{"transportType": "WebHook", "address": rv.URL, "verificationToken": "a\r\nX-Forged: 1"}}})
+	if r.Status != 400 || r.ErrorCode(t) != "CMN-101" || !strings.Contains(string(r.Body), "deliveryMode.verificationToken") {
+		t.Fatalf("token with a line break: %d %s", r.Status, r.Body)
+	}
 	list := a.Do(rctest.Req{Path: "/restapi/v1.0/subscription", Token: grace}).Map(t)
 	if len(list["records"].([]any)) != 0 {
 		t.Fatalf("refused subscriptions were stored: %v", list)

@@ -70,6 +70,9 @@ func (s *Service) Create(ctx context.Context, o Owner, req CreateRequest) (rc.Su
 	if dm.VerificationToken == "" {
 		dm.VerificationToken = req.DeliveryMode.ValidationToken
 	}
+	if strings.ContainsFunc(dm.VerificationToken, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return rc.Subscription{}, rc.Invalid("deliveryMode.verificationToken") // it is sent as a header
+	}
 	switch {
 	case strings.EqualFold(dm.TransportType, "WebHook"):
 		dm.TransportType = "WebHook"
