@@ -350,10 +350,19 @@ func readOne(r *bufio.Reader, maxBody int64) (res Response, keep bool, err error
 }
 
 // readLine reads a CRLF- (or LF-) terminated line of at most limit bytes and returns it without
-// the terminator, and how many bytes it took.
+// the terminator, and how many bytes it took. A line longer than the buffer is gathered in a
+// copy (answers with a large cookie are rare, not wrong).
 func readLine(r *bufio.Reader, limit int) ([]byte, int, error) {
 	line, err := r.ReadSlice('\n')
-	if errors.Is(err, bufio.ErrBufferFull) || len(line) > limit {
+	if errors.Is(err, bufio.ErrBufferFull) {
+		long := append([]byte(nil), line...)
+		for errors.Is(err, bufio.ErrBufferFull) && len(long) <= limit {
+			line, err = r.ReadSlice('\n')
+			long = append(long, line...)
+		}
+		line = long
+	}
+	if len(line) > limit {
 		return nil, 0, ErrMalformed
 	}
 	if err != nil {

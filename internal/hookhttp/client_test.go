@@ -87,6 +87,9 @@ func TestAnswerShapes(t *testing.T) {
 		w.WriteHeader(503)
 	})
 	mux.HandleFunc("/empty", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) })
+	mux.HandleFunc("/cookie", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Set-Cookie", "c="+strings.Repeat("x", 10000))
+	})
 	mux.HandleFunc("/big", func(w http.ResponseWriter, r *http.Request) { w.Write(bytes.Repeat([]byte("x"), 5000)) })
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
@@ -103,6 +106,7 @@ func TestAnswerShapes(t *testing.T) {
 		{"/early", 201, 7, true},
 		{"/close", 503, 0, false},
 		{"/empty", 204, 0, true},
+		{"/cookie", 200, 0, true},
 		{"/big", 200, 4096, false},
 	} {
 		c.CloseIdle()
