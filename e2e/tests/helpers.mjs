@@ -1,13 +1,14 @@
 // Shared helpers for the rcemu end-to-end tests: run the emulator binary on a free loopback port
-// with a throwaway in-memory database, talk to its control plane, and build clients with the
-// official RingCentral SDKs exactly as an application would.
+// with a throwaway in-memory database (or a SQLite file a second run can reopen), talk to its
+// control plane, and build clients with the official RingCentral SDKs exactly as an application
+// would.
 //
 // The binary comes from RCEMU_BIN when set; otherwise it is built from the repository root with
 // `go build` into a fixed temp path (Go only relinks when the sources changed, so repeat builds
 // are cheap).
 
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -99,10 +100,14 @@ for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
  * startServer runs `rcemu serve --addr 127.0.0.1:0 --db :memory:` (port 0: the kernel picks a
  * free port, which the emulator reports as RC_SERVER_URL), waits for /_rcemu/health and returns
  * the URL, the credentials document and a stop function.
+ *
+ * options.db names a SQLite file instead of `:memory:`, so that a test can stop the emulator
+ * (stop() is a graceful SIGTERM shutdown) and start another one on the same state; the caller
+ * owns the file (see tempDir). Every start listens on a new port.
  */
-export async function startServer() {
+export async function startServer({ db = ':memory:' } = {}) {
   const bin = await binary();
-  const child = spawn(bin, ['serve', '--addr', '127.0.0.1:0', '--db', ':memory:', '--log-level', 'warn'], {
+  const child = spawn(bin, ['serve', '--addr', '127.0.0.1:0', '--db', db, '--log-level', 'warn'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
@@ -166,16 +171,33 @@ export async function startServer() {
     requests: async (limit = 1000) => (await control(`/requests?limit=${limit}`)).records,
     userAgents: async () => (await control('/user-agents')).apps,
     stderr: () => stderr,
+    /**
+     * stop sends SIGTERM (a graceful shutdown), falls back to SIGKILL after 3 s, and returns how
+     * the process ended: { code, signal } (code 0 and signal null for a clean shutdown).
+     */
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
+      if (child.exitCode !== null || child.signalCode !== null) {
+        running.delete(child);
+        return { code: child.exitCode, signal: child.signalCode };
+      }
+      const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
       child.kill('SIGTERM');
       const t = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
+      const how = await exited;
       clearTimeout(t);
       running.delete(child);
+      return how;
     },
   };
+}
+
+/**
+ * tempDir makes a fresh directory under the OS temp dir and returns { dir, remove }; remove()
+ * deletes it with everything in it (a SQLite file with its -wal and -shm companions).
+ */
+export function tempDir(prefix = 'rcemu-e2e-') {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 let sdkCounter = 0;
@@ -317,10 +339,12 @@ export async function eventually(fn, what, ms = 5000, every = 25) {
  * startWebhookReceiver runs a WebHook receiver on 127.0.0.1:0 with node:http, as the platform's
  * samples do: a POST carrying a Validation-Token header and no body is the validation handshake,
  * answered 200 with the token echoed (unless `echo` is false); any other POST is a notification,
- * parsed and recorded with its headers, and answered with `status`.
+ * parsed and recorded with its headers, and answered with `status` (setStatus changes it for
+ * the notifications that follow; the handshake is answered 200 whatever it is).
  *
- * It returns { url, validations, notifications, waitFor(predicate|count, ms), close() }: each
- * recorded entry is { headers, body, raw, at } (headers lower-cased, as node:http gives them).
+ * It returns { url, validations, notifications, waitFor(predicate|count, ms), setStatus(code),
+ * close() }: each recorded notification is { method, url, headers, body, raw, at, status }
+ * (headers lower-cased, as node:http gives them; status is what the receiver answered).
  */
 export async function startWebhookReceiver({ echo = true, status = 200, path: hookPath = '/webhook' } = {}) {
   const validations = [];
@@ -350,7 +374,7 @@ export async function startWebhookReceiver({ echo = true, status = 200, path: ho
       } catch {
         body = undefined;
       }
-      notifications.push({ method: req.method, url: req.url, headers: req.headers, body, raw, at: Date.now() });
+      notifications.push({ method: req.method, url: req.url, headers: req.headers, body, raw, at: Date.now(), status });
       res.statusCode = status;
       res.end();
       wake();
@@ -386,6 +410,10 @@ export async function startWebhookReceiver({ echo = true, status = 200, path: ho
         };
         waiters.add(check);
       });
+    },
+    /** setStatus sets the status the receiver answers the next notifications with. */
+    setStatus(code) {
+      status = code;
     },
     async close() {
       srv.closeAllConnections();

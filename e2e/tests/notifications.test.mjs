@@ -3,7 +3,8 @@
 // - WebHook: a real receiver (node:http on 127.0.0.1:0) that echoes Validation-Token; a
 //   subscription made with @ringcentral/sdk's platform.post; an SMS from another user reaches it
 //   with the documented envelope and the Verification-Token header; renew, update, delete; and
-//   the refusals that create nothing (SUB-520, SUB-508, SUB-406, SUB-521).
+//   the refusals that create nothing (SUB-520, SUB-508, SUB-406, SUB-521); and deliveries left
+//   pending by a refusing receiver survive a restart of rcemu on the same SQLite file.
 // - WebSocket: @rc-ex/ws as published (WebSocketExtension, installExtension, subscribe, refresh,
 //   revoke), its auto-recovery after a dropped socket and its wscToken "page refresh" recovery;
 //   @ringcentral/subscriptions (createSubscription, setEventFilters, register).
@@ -14,6 +15,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 
 import WebSocketExtension, { Events } from '@rc-ex/ws';
 import { Subscriptions } from '@ringcentral/subscriptions';
@@ -29,6 +31,7 @@ import {
   eventually,
   startWebhookReceiver,
   unusedAddress,
+  tempDir,
   ACCOUNT_1,
   ACCOUNT_2,
   EXT_101,
@@ -342,6 +345,101 @@ scenario('WebHook: refused subscriptions create nothing: no echo 400 SUB-520, un
   const list = await (await b.get(SUBSCRIPTION)).json();
   assert.deepEqual(list.records, [], 'nothing was created');
   assert.equal(good.notifications.length + silent.notifications.length, 0);
+});
+
+scenario('WebHook: a restart while deliveries are pending loses none of them: refused with 503, SIGTERM, a new rcemu on the same SQLite file delivers all three in order', async (t) => {
+  const tmp = tempDir();
+  later(() => tmp.remove());
+  const db = join(tmp.dir, 'rcemu.db');
+  const first = await startServer({ db });
+  later(() => first.stop());
+
+  // The receiver accepts the handshake, then refuses every notification.
+  const rv = await receiver({ status: 503 });
+  const a = await loginSDK(first, EXT_101);
+  const b = await loginSDK(first, EXT_102);
+  const res = await webhook(b, rv.url, [INSTANT_FILTER]);
+  assert.equal(res.status, 200);
+  const sub = await res.json();
+  assert.equal(sub.status, 'Active');
+  assert.equal(rv.validations.length, 1, 'the handshake was answered');
+  const subjects = ['restart 1', 'restart 2', 'restart 3'];
+  for (const text of subjects) await sms(a, A_NUMBER, B_NUMBER, text);
+
+  // A refused attempt has been made: the deliveries are pending (the first retry is 1 s away).
+  // Wait as well until rcemu has logged the 503 it read (the receiver records a notification
+  // before its answer reaches rcemu), so that the refusals counted below are known.
+  await rv.waitFor(1);
+  const logged = await eventually(async () => {
+    const recs = (await first.control('/deliveries?limit=50')).records.filter((x) => x.address === rv.url && !x.validation);
+    return recs.length >= 1 && recs;
+  }, 'the refused attempt in /_rcemu/deliveries');
+  for (const x of logged) {
+    assert.equal(x.subscriptionId, sub.id);
+    assert.equal(x.status, 503);
+    assert.ok(x.brokenRules?.includes('non-2xx'), JSON.stringify(x));
+  }
+  const how = await first.stop();
+  assert.deepEqual(how, { code: 0, signal: null }, 'the first rcemu shut down gracefully on SIGTERM');
+  const refused = rv.notifications.slice();
+  assert.ok(refused.length >= 1);
+  for (const n of refused) {
+    assert.equal(n.status, 503);
+    // One subscription's deliveries are in order: the second waits until the first is through.
+    assert.equal(n.body.body.subject, 'restart 1', `refused before the restart: ${JSON.stringify(refused.map((x) => x.body.body.subject))}`);
+  }
+
+  // The receiver recovers; a new rcemu (another port) opens the same file.
+  rv.setStatus(200);
+  const restartedAt = Date.now();
+  const second = await startServer({ db });
+  later(() => second.stop());
+  assert.notEqual(second.url, first.url);
+  const accepted = (list) => list.filter((n) => n.status === 200);
+  await rv.waitFor((list) => accepted(list).length >= subjects.length, 15_000);
+  t.diagnostic(`all ${subjects.length} delivered ${Date.now() - restartedAt} ms after the restart began (startup included)`);
+  await sleep(300); // a duplicate would come right behind
+  const delivered = accepted(rv.notifications);
+  assert.deepEqual(delivered.map((n) => n.body.body.subject), subjects, 'each pending notification once, in order');
+  for (const n of delivered) {
+    assertEnvelope(n.body, { event: `${B_PATH}/message-store/instant?type=SMS`, subscriptionId: sub.id, ownerId: EXT_102 });
+    assert.equal(n.body.body.direction, 'Inbound');
+    assert.equal(n.body.body.from.phoneNumber, A_NUMBER);
+    assert.equal(n.headers['verification-token'], VERIFICATION_TOKEN, 'Verification-Token survives the restart');
+    assert.match(n.headers['user-agent'], /^RingCentral-Webhook\//);
+  }
+  assert.equal(new Set(delivered.map((n) => n.body.uuid)).size, subjects.length, 'three notifications, three uuids');
+  assert.equal(delivered[0].body.uuid, refused[0].body.uuid, 'the retried notification is the one refused, not a new one');
+  assert.ok(rv.notifications.slice(refused.length).every((n) => n.status === 200), 'nothing refused after the switch');
+  assert.equal(rv.validations.length, 1, 'a restart does not validate the address again');
+
+  // The access token is in the file: it works against the new process.
+  const token = (await b.auth().data()).access_token;
+  assert.ok(token, 'B\'s access token');
+  const r = await fetch(`${second.url}${SUBSCRIPTION}/${sub.id}`, { headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(r.status, 200);
+  const read = await r.json();
+  assert.equal(read.id, sub.id);
+  assert.equal(read.status, 'Active', 'not blacklisted by the refusals');
+  assert.equal(read.uri, `${second.url}${SUBSCRIPTION}/${sub.id}`, 'the uri names the new server');
+
+  // The new process's control plane lists its attempts: three, each answered 200.
+  const attempts = await eventually(async () => {
+    const recs = (await second.control('/deliveries?limit=50')).records.filter((x) => x.address === rv.url);
+    return recs.length >= subjects.length && recs;
+  }, 'three delivery attempts in the new /_rcemu/deliveries');
+  assert.equal(attempts.length, subjects.length, JSON.stringify(attempts));
+  // Delivery ids follow the messages (attempt times can be equal to the millisecond).
+  const byDelivery = attempts.slice().sort((x, y) => x.deliveryId - y.deliveryId);
+  for (const x of byDelivery) {
+    assert.equal(x.subscriptionId, sub.id);
+    assert.equal(x.status, 200, JSON.stringify(x));
+    assert.equal(x.validation, undefined);
+  }
+  assert.equal(new Set(byDelivery.map((x) => x.deliveryId)).size, subjects.length, 'three deliveries');
+  const [one, ...rest] = byDelivery;
+  assert.equal(one.attempt, logged.length + 1, `the refused attempts of 'restart 1' count: ${JSON.stringify(byDelivery)}`);
+  assert.deepEqual(rest.map((x) => x.attempt), [1, 1], 'the others were never tried before the restart');
 });
 
 // --- WebSocket: @rc-ex/ws ---

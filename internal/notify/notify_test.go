@@ -432,3 +432,61 @@ func TestOutboxKeepsOnlyWhatIsUndelivered(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// A shutdown waits for the attempts in flight and stores their outcomes: an answer that comes
+// while rcemu is stopping is not asked for again after the restart, and a refusal counts.
+func TestShutdownWaitsForAttemptsInFlight(t *testing.T) {
+	for _, status := range []int{200, 503} {
+		t.Run(fmt.Sprint(status), func(t *testing.T) {
+			db := filepath.Join(t.TempDir(), "rcemu.db")
+			var mu sync.Mutex
+			var got []string
+			arrived := make(chan struct{}, 10)
+			slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tok := r.Header.Get("Validation-Token"); tok != "" && r.ContentLength == 0 {
+					w.Header().Set("Validation-Token", tok)
+					return
+				}
+				b, _ := io.ReadAll(r.Body)
+				mu.Lock()
+				got = append(got, string(b))
+				mu.Unlock()
+				arrived <- struct{}{}
+				time.Sleep(300 * time.Millisecond)
+				w.WriteHeader(status)
+			}))
+			defer slow.Close()
+			a := rctest.MustOpenApp(t, rctest.WithDB(db))
+			a.Notify.FirstRetry, a.Notify.MaxRetry = time.Hour, time.Hour
+			ada := a.Login(a.User(0, "101")).AccessToken
+			grace := a.Login(a.User(0, "102")).AccessToken
+			if r := subscribe(a, grace, slow.URL, "/restapi/v1.0/account/~/extension/~/message-store/instant?type=SMS"); r.Status != 200 {
+				t.Fatal(r.Status)
+			}
+			sms(a, ada, "+16505550101", "+16505550102", "in flight")
+			<-arrived
+			a.CloseNow(t) // while the receiver is still answering
+			b := rctest.MustOpenApp(t, rctest.WithDB(db))
+			ds, err := b.Store.PendingDeliveries(context.Background(), 0, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case status == 200 && len(ds) != 0:
+				t.Fatalf("delivered, yet %d pending after the restart", len(ds))
+			case status == 503 && (len(ds) != 1 || ds[0].Attempts != 1):
+				attempts := []int{}
+				for _, d := range ds {
+					attempts = append(attempts, d.Attempts)
+				}
+				t.Fatalf("refused: pending after the restart with attempts %v, want [1]", attempts)
+			}
+			time.Sleep(100 * time.Millisecond)
+			mu.Lock()
+			defer mu.Unlock()
+			if status == 200 && len(got) != 1 {
+				t.Fatalf("received %d times", len(got))
+			}
+		})
+	}
+}

@@ -69,7 +69,9 @@ type Service struct {
 	work        chan *subQueue
 	record      chan outcome
 	dispatchers sync.WaitGroup // goroutines that make deliveries; the recorder outlives them
-	done        chan struct{}  // closed when the recorder has written its last batch
+	inFlight    sync.RWMutex   // held for reading by each attempt until its outcome is recorded
+	stopping    <-chan struct{}
+	done        chan struct{} // closed when the recorder has written its last batch
 }
 
 type active struct {
@@ -168,6 +170,7 @@ type Notification struct {
 func (s *Service) Start(ctx context.Context) {
 	sub := s.Bus.Subscribe(deliveryQueueBacklog)
 	s.done = make(chan struct{})
+	s.stopping = ctx.Done()
 	s.dispatchers.Add(2)
 	go s.run(ctx, sub)
 }

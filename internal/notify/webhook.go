@@ -100,31 +100,54 @@ func (s *Service) drain(q *subQueue) {
 			continue
 		}
 		if wait := time.Until(d.Next); wait > 0 {
-			time.Sleep(wait)
-		}
-		ok, reason := s.attempt(sub, &d)
-		d.Attempts++
-		switch {
-		case ok:
-			d.State = "delivered"
-		case d.Attempts >= MaxDeliveryAttempts:
-			d.State = "failed"
-			s.blacklist(sub, reason)
-		default:
-			backoff := s.FirstRetry << (d.Attempts - 1)
-			if backoff > s.MaxRetry {
-				backoff = s.MaxRetry
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-s.stopping:
+				t.Stop()
+				return
 			}
-			d.Next = time.Now().Add(backoff)
-			s.record <- outcome{d: d}
-			q.mu.Lock()
-			q.pending[0] = d
-			q.mu.Unlock()
-			continue
 		}
-		s.record <- outcome{d: d}
-		s.pop(q)
+		if !s.attemptAndRecord(q, sub, d) {
+			return
+		}
 	}
+}
+
+// attemptAndRecord makes one attempt and hands its outcome to the recorder, unless the service
+// is stopping. A shutdown waits for the attempts in flight, so that none is made without its
+// outcome being stored (which would repeat a delivery, or forget a refusal, after a restart).
+func (s *Service) attemptAndRecord(q *subQueue, sub rc.Subscription, d rc.Delivery) bool {
+	s.inFlight.RLock()
+	defer s.inFlight.RUnlock()
+	select {
+	case <-s.stopping:
+		return false
+	default:
+	}
+	ok, reason := s.attempt(sub, &d)
+	d.Attempts++
+	switch {
+	case ok:
+		d.State = "delivered"
+	case d.Attempts >= MaxDeliveryAttempts:
+		d.State = "failed"
+		s.blacklist(sub, reason)
+	default:
+		backoff := s.FirstRetry << (d.Attempts - 1)
+		if backoff > s.MaxRetry {
+			backoff = s.MaxRetry
+		}
+		d.Next = time.Now().Add(backoff)
+		s.record <- outcome{d: d}
+		q.mu.Lock()
+		q.pending[0] = d
+		q.mu.Unlock()
+		return true
+	}
+	s.record <- outcome{d: d}
+	s.pop(q)
+	return true
 }
 
 func (s *Service) pop(q *subQueue) {
@@ -305,13 +328,28 @@ func (s *Service) recorder(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			s.dispatchers.Wait() // nothing makes deliveries any more
+			// Nor attempts them once the attempts in flight are over (Start closed stopping
+			// with ctx); their outcomes keep coming in meanwhile.
+			quiet := make(chan struct{})
+			go func() {
+				s.inFlight.Lock()
+				close(quiet)
+			}()
 			for {
 				select {
 				case o := <-s.record:
 					take(o)
-				default:
-					flush(true)
-					return
+				case <-quiet:
+					for {
+						select {
+						case o := <-s.record:
+							take(o)
+						default:
+							flush(true)
+							s.inFlight.Unlock()
+							return
+						}
+					}
 				}
 			}
 		case o := <-s.record:
