@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -48,6 +49,12 @@ type Gateway struct {
 	mu       sync.Mutex
 	tokens   map[string]wsToken
 	sessions map[string]*session // wsc token → session
+	links    map[*link]*session  // every open socket, attached or not, for Close
+	closed   bool
+	quit     chan struct{} // closed by Close
+	// wg counts the socket handlers, their writers and the recovery timers, so that Close
+	// returns only when none is left.
+	wg sync.WaitGroup
 }
 
 type wsToken struct {
@@ -64,18 +71,23 @@ type session struct {
 	created     time.Time
 
 	mu       sync.Mutex
-	conn     *websocket.Conn
+	conn     *link // the socket notifications go to; nil while there is none
 	sequence int
-	missed   [][]byte  // frames sent while disconnected, up to RecoveryBufferSize
+	missed   []out     // notifications no socket took, by sequence, up to RecoveryBufferSize
 	lost     time.Time // when the socket went away; zero while connected
 	// replaying holds new notifications back behind the missed ones being replayed.
 	replaying bool
-	closed    chan struct{}
+	// inflight counts notifications being written; settled is signalled as each one is done,
+	// so that a socket taking the session over waits until a failed one is back in missed.
+	inflight int
+	settled  *sync.Cond
+	closed   chan struct{}
 }
 
 // New builds a gateway and connects it to the notification service.
 func New(n *notify.Service, clock rc.Clock, log *slog.Logger) *Gateway {
-	g := &Gateway{Notify: n, Clock: clock, Log: log, tokens: map[string]wsToken{}, sessions: map[string]*session{}}
+	g := &Gateway{Notify: n, Clock: clock, Log: log, tokens: map[string]wsToken{}, sessions: map[string]*session{},
+		links: map[*link]*session{}, quit: make(chan struct{})}
 	n.WS = g.deliver
 	return g
 }
@@ -159,26 +171,42 @@ func (g *Gateway) handleSocket(w http.ResponseWriter, r *restapi.Request) error 
 	tok, ok := g.tokens[r.Query.Get("access_token")]
 	g.mu.Unlock()
 	if !ok || g.Clock.Now().After(tok.expires) {
-		_ = c.Write(ctx, websocket.MessageText, errorFrame("WSG-401", "Invalid or expired WebSocket access token"))
-		c.Close(websocket.StatusPolicyViolation, "invalid token")
+		reject(c, errorFrame("WSG-401", "Invalid or expired WebSocket access token"), websocket.StatusPolicyViolation, "invalid token")
 		return nil
 	}
 	s, details, err := g.open(r.Query.Get("wsc"), tok, r.Base())
 	if err != nil {
-		_ = c.Write(ctx, websocket.MessageText, errorFrame("WSG-400", "Malformed WebSocket session context token"))
-		c.Close(websocket.StatusPolicyViolation, "malformed wsc")
+		reject(c, errorFrame("WSG-400", "Malformed WebSocket session context token"), websocket.StatusPolicyViolation, "malformed wsc")
 		return nil
 	}
-	s.attach(c)
-	connected := frame(meta{Type: "ConnectionDetails", MessageID: restapi.NewRequestID(), Status: 200,
-		WSC: &wsc{Token: s.id, Sequence: s.next()}, Headers: map[string]string{"RCRequestId": restapi.NewRequestID()}}, details)
-	if err := c.Write(ctx, websocket.MessageText, connected); err != nil {
-		g.detach(s, c)
+	l := newLink(c)
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		reject(c, nil, websocket.StatusGoingAway, "server shutting down")
 		return nil
 	}
-	s.replay(ctx)
-	g.serve(ctx, s, c)
+	g.links[l] = s
+	g.wg.Add(2)
+	g.mu.Unlock()
+	defer g.wg.Done()
+	go g.write(s, l)
+	g.attach(s, l, func(seq int) []byte {
+		return frame(meta{Type: "ConnectionDetails", MessageID: restapi.NewRequestID(), Status: 200,
+			WSC: &wsc{Token: s.id, Sequence: seq}, Headers: map[string]string{"RCRequestId": restapi.NewRequestID()}}, details)
+	})
+	g.serve(ctx, s, l)
 	return nil
+}
+
+// reject answers a socket that gets no session; nothing else writes to it.
+func reject(c *websocket.Conn, f []byte, code websocket.StatusCode, reason string) {
+	if f != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+		_ = c.Write(ctx, websocket.MessageText, f)
+		cancel()
+	}
+	c.Close(code, reason)
 }
 
 // open starts a session, or resumes the one a wsc token names.
@@ -190,6 +218,7 @@ func (g *Gateway) open(wscToken string, tok wsToken, base string) (*session, map
 	newSession := func() *session {
 		s := &session{id: randomToken(24), principal: tok.principal, accessToken: tok.accessToken, created: g.Clock.Now(),
 			base: base, closed: make(chan struct{})}
+		s.settled = sync.NewCond(&s.mu)
 		g.mu.Lock()
 		g.sessions[s.id] = s
 		g.mu.Unlock()
@@ -227,36 +256,53 @@ func (g *Gateway) open(wscToken string, tok wsToken, base string) (*session, map
 	return old, details, nil
 }
 
-func (s *session) next() int {
+// attach makes l the session's socket and queues its ConnectionDetails frame first.
+func (g *Gateway) attach(s *session, l *link, details func(seq int) []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.sequence++
-	return s.sequence
-}
-
-func (s *session) attach(c *websocket.Conn) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.conn, s.lost = c, time.Time{}
-	s.replaying = len(s.missed) > 0
-}
-
-func (g *Gateway) detach(s *session, c *websocket.Conn) {
-	s.mu.Lock()
-	if s.conn == c {
-		s.conn, s.lost = nil, g.Clock.Now()
+	if old := s.conn; old != nil {
+		// The session moves to the new socket; the old one still answers its own requests.
+		s.release(old, g.Clock.Now())
 	}
+	for s.inflight > 0 {
+		s.settled.Wait() // bounded by writeTimeout
+	}
+	s.conn, s.lost = l, time.Time{}
+	s.replaying = len(s.missed) > 0
+	l.replay = s.replaying
+	s.sequence++
+	l.push(out{data: details(s.sequence)})
+}
+
+// finish is the end of a socket: the writer stops, and the session waits for a recovery.
+func (g *Gateway) finish(s *session, l *link) {
+	// Whatever ended Read, the socket is done; a write under way should fail now, not at its timeout.
+	l.c.CloseNow()
+	s.mu.Lock()
+	s.release(l, g.Clock.Now())
+	l.finished, l.closing = true, true
+	clear(l.queue)
+	l.queue, l.bytes = nil, 0
+	l.signal()
 	s.mu.Unlock()
+	<-l.done
+	g.mu.Lock()
+	delete(g.links, l)
+	g.mu.Unlock()
+	g.wg.Add(1) // safe during Close's Wait: this handler is still counted
 	go g.expireLater(s)
 }
 
 // expireLater ends a session whose socket did not come back within the recovery window.
 func (g *Gateway) expireLater(s *session) {
+	defer g.wg.Done()
 	t := time.NewTimer(RecoveryTimeout)
 	defer t.Stop()
 	select {
 	case <-t.C:
 	case <-s.closed:
+		return
+	case <-g.quit:
 		return
 	}
 	s.mu.Lock()
@@ -283,37 +329,8 @@ func (g *Gateway) end(s *session) {
 // notifications come (@rc-ex/ws re-attaches its subscription's listener only then).
 const replayDelay = 250 * time.Millisecond
 
-// replay sends, in order, what was missed while the socket was away, and anything that arrives
-// meanwhile.
-func (s *session) replay(ctx context.Context) {
-	s.mu.Lock()
-	pending := s.replaying
-	s.mu.Unlock()
-	if !pending {
-		return
-	}
-	go func() {
-		time.Sleep(replayDelay)
-		for {
-			s.mu.Lock()
-			missed, c := s.missed, s.conn
-			s.missed = nil
-			if len(missed) == 0 || c == nil {
-				s.replaying = false
-				s.mu.Unlock()
-				return
-			}
-			s.mu.Unlock()
-			for _, f := range missed {
-				if c.Write(ctx, websocket.MessageText, f) != nil {
-					return
-				}
-			}
-		}
-	}()
-}
-
-// deliver is the notification service's way into a session.
+// deliver is the notification service's way into a session. It only queues: the notification
+// service calls it for every session in turn and must not wait on any client's network.
 func (g *Gateway) deliver(id string, notification []byte) bool {
 	g.mu.Lock()
 	s := g.sessions[id]
@@ -321,66 +338,87 @@ func (g *Gateway) deliver(id string, notification []byte) bool {
 	if s == nil {
 		return false
 	}
-	f := frame(meta{Type: "ServerNotification", MessageID: restapi.NewRequestID(), Status: 200,
-		Headers: map[string]string{"RCRequestId": restapi.NewRequestID()}, WSC: &wsc{Token: s.id, Sequence: s.next()}},
-		json.RawMessage(notification))
 	s.mu.Lock()
-	c := s.conn
-	if c == nil || s.replaying {
-		if len(s.missed) < RecoveryBufferSize {
-			s.missed = append(s.missed, f)
-		}
-		s.mu.Unlock()
-		return true
-	}
-	s.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := c.Write(ctx, websocket.MessageText, f); err != nil {
-		s.mu.Lock()
-		if len(s.missed) < RecoveryBufferSize {
-			s.missed = append(s.missed, f)
-		}
-		s.mu.Unlock()
+	defer s.mu.Unlock()
+	s.sequence++
+	o := out{seq: s.sequence, data: notificationFrame(s.id, s.sequence, notification)}
+	if l := s.conn; l != nil && !s.replaying {
+		s.send(l, o, g.Clock.Now())
+	} else {
+		s.keep(o)
 	}
 	return true
 }
 
+// notificationFrame is frame() for a ServerNotification, written out by hand: it is made once per
+// notification and socket, and encoding/json was most of the gateway's own cost in the fan-out.
+func notificationFrame(token string, seq int, notification []byte) []byte {
+	return appendNotification(make([]byte, 0, 160+len(token)+len(notification)),
+		restapi.NewRequestID(), restapi.NewRequestID(), token, seq, notification)
+}
+
+// appendNotification needs no escaping: ids are hex UUIDs, the token is base64url, and the
+// notification service's encoding/json output is compact.
+func appendNotification(b []byte, messageID, requestID, token string, seq int, notification []byte) []byte {
+	b = append(b, `[{"type":"ServerNotification","messageId":"`...)
+	b = append(b, messageID...)
+	b = append(b, `","status":200,"headers":{"RCRequestId":"`...)
+	b = append(b, requestID...)
+	b = append(b, `"},"wsc":{"token":"`...)
+	b = append(b, token...)
+	b = append(b, `","sequence":`...)
+	b = strconv.AppendInt(b, int64(seq), 10)
+	b = append(b, "}},"...)
+	b = append(b, notification...)
+	return append(b, ']')
+}
+
+// idleTimeout is IdleTimeout, shortened by tests.
+var idleTimeout = IdleTimeout
+
 // serve reads the client's frames until the socket closes.
-func (g *Gateway) serve(ctx context.Context, s *session, c *websocket.Conn) {
-	defer g.detach(s, c)
+func (g *Gateway) serve(ctx context.Context, s *session, l *link) {
+	// Not a read deadline: coder/websocket closes the socket when a read's context expires, and
+	// WSG-902 must still go out.
+	idle := time.AfterFunc(idleTimeout, func() {
+		s.mu.Lock()
+		s.cut(l, g.Clock.Now(), errorFrame("WSG-902", "Idle timeout expired"), websocket.StatusNormalClosure, "idle")
+		s.mu.Unlock()
+	})
+	defer g.finish(s, l)
+	defer idle.Stop()
+	reply := func(f []byte) {
+		s.mu.Lock()
+		s.send(l, out{data: f}, g.Clock.Now())
+		s.mu.Unlock()
+	}
 	for {
-		readCtx, cancel := context.WithTimeout(ctx, IdleTimeout)
-		_, data, err := c.Read(readCtx)
-		cancel()
+		_, data, err := l.c.Read(ctx)
 		if err != nil {
-			if errors.Is(err, context.DeadlineExceeded) {
-				_ = c.Write(ctx, websocket.MessageText, errorFrame("WSG-902", "Idle timeout expired"))
-				c.Close(websocket.StatusNormalClosure, "idle")
-			}
 			return
 		}
+		idle.Reset(idleTimeout)
 		var parts []json.RawMessage
 		if json.Unmarshal(data, &parts) != nil || len(parts) == 0 {
-			_ = c.Write(ctx, websocket.MessageText, errorFrame("WSG-400", "Malformed message"))
+			reply(errorFrame("WSG-400", "Malformed message"))
 			continue
 		}
 		var m meta
 		if json.Unmarshal(parts[0], &m) != nil {
-			_ = c.Write(ctx, websocket.MessageText, errorFrame("WSG-400", "Malformed message"))
+			reply(errorFrame("WSG-400", "Malformed message"))
 			continue
 		}
 		switch m.Type {
 		case "Heartbeat":
-			_ = c.Write(ctx, websocket.MessageText, frame(meta{Type: "Heartbeat", MessageID: m.MessageID}, nil))
+			reply(frame(meta{Type: "Heartbeat", MessageID: m.MessageID}, nil))
 		case "ClientRequest":
 			var body json.RawMessage
 			if len(parts) > 1 {
 				body = parts[1]
 			}
-			_ = c.Write(ctx, websocket.MessageText, g.request(ctx, s, m, body))
+			reply(g.request(ctx, s, m, body))
 		default:
-			_ = c.Write(ctx, websocket.MessageText, errorFrame("WSG-400", "Unknown message type ["+m.Type+"]"))
+			reply(errorFrame("WSG-400", "Unknown message type ["+m.Type+"]"))
 		}
 	}
 }
@@ -488,20 +526,40 @@ func (r *recorder) Write(b []byte) (int, error) {
 	return r.body.Write(b)
 }
 
-// Close ends every session (at shutdown).
+// Close closes every socket (at shutdown) and returns when their goroutines have.
 func (g *Gateway) Close() {
 	g.mu.Lock()
-	sessions := make([]*session, 0, len(g.sessions))
-	for _, s := range g.sessions {
-		sessions = append(sessions, s)
+	if !g.closed {
+		g.closed = true
+		close(g.quit)
+	}
+	links := make(map[*link]*session, len(g.links))
+	for l, s := range g.links {
+		links[l] = s
 	}
 	g.mu.Unlock()
-	for _, s := range sessions {
+	for l, s := range links {
 		s.mu.Lock()
-		c := s.conn
+		s.cut(l, g.Clock.Now(), nil, websocket.StatusGoingAway, "server shutting down")
 		s.mu.Unlock()
-		if c != nil {
-			c.Close(websocket.StatusGoingAway, "server shutting down")
-		}
 	}
+	done := make(chan struct{})
+	go func() {
+		g.wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(closeGrace)
+	defer t.Stop()
+	select {
+	case <-done:
+		return
+	case <-t.C:
+	}
+	// Clients that do not answer the close handshake do not hold shutdown up.
+	var closing sync.WaitGroup
+	for l := range links {
+		closing.Go(func() { l.c.CloseNow() })
+	}
+	closing.Wait()
+	<-done
 }
