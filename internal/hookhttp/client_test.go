@@ -296,3 +296,53 @@ func FuzzReadResponse(f *testing.F) {
 		}
 	})
 }
+
+func TestConnectionsPerHostAreBounded(t *testing.T) {
+	var now, peak atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := now.Add(1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		time.Sleep(20 * time.Millisecond)
+		now.Add(-1)
+	}))
+	defer srv.Close()
+	c := New(2 * time.Second)
+	c.MaxConnsPerHost = 3
+	defer c.CloseIdle()
+	tg := mustTarget(t, srv.URL)
+	var wg sync.WaitGroup
+	errs := make(chan error, 12)
+	for i := 0; i < 12; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := c.Post(tg, nil, []byte("{}")); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if p := peak.Load(); p != 3 {
+		t.Fatalf("at most %d requests at once, want 3", p)
+	}
+
+	// All connections to a receiver stay busy past the timeout: the next request gives up.
+	c = New(100 * time.Millisecond)
+	c.MaxConnsPerHost = 1
+	tg = mustTarget(t, "http://127.0.0.1:1/")
+	if err := c.acquire(tg.hostPort, time.Now().Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Post(tg, nil, nil); !errors.Is(err, ErrBusy) {
+		t.Fatalf("request to a busy receiver: %v", err)
+	}
+	c.release(tg.hostPort)
+	if _, err := c.Post(tg, nil, nil); err == nil || errors.Is(err, ErrBusy) {
+		t.Fatalf("with the connection free, the closed port answers: %v", err)
+	}
+}
