@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rcemu/rcemu/internal/notify"
 	"github.com/rcemu/rcemu/internal/rctest"
 )
 
@@ -488,5 +489,68 @@ func TestShutdownWaitsForAttemptsInFlight(t *testing.T) {
 				t.Fatalf("received %d times", len(got))
 			}
 		})
+	}
+}
+
+// Receivers that break the platform's rules are flagged with the rule, whichever way the
+// answer comes (the lean client reads it, so its sizes and timings are checked here).
+func TestReceiverRulesAreFlagged(t *testing.T) {
+	a := rctest.MustOpenApp(t)
+	a.Notify.FirstRetry, a.Notify.MaxRetry = time.Hour, time.Hour
+	ada := a.Login(a.User(0, "101")).AccessToken
+	grace := a.Login(a.User(0, "102")).AccessToken
+	hook := func(answer func(w http.ResponseWriter)) *httptest.Server {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if tok := r.Header.Get("Validation-Token"); tok != "" && r.ContentLength == 0 {
+				w.Header().Set("Validation-Token", tok)
+				return
+			}
+			io.Copy(io.Discard, r.Body)
+			answer(w)
+		}))
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	slow := hook(func(w http.ResponseWriter) { time.Sleep(1100 * time.Millisecond) })
+	chatty := hook(func(w http.ResponseWriter) {
+		w.Header().Set("Set-Cookie", "c="+strings.Repeat("x", 600))
+		w.Write([]byte(strings.Repeat("thanks ", 100)))
+	})
+	gone := hook(func(w http.ResponseWriter) {})
+	ids := map[string]string{}
+	for name, srv := range map[string]*httptest.Server{"slow": slow, "chatty": chatty, "gone": gone} {
+		r := subscribe(a, grace, srv.URL, "/restapi/v1.0/account/~/extension/~/message-store/instant?type=SMS")
+		if r.Status != 200 {
+			t.Fatalf("%s: %d", name, r.Status)
+		}
+		ids[r.Map(t)["id"].(string)] = name
+	}
+	gone.Close()
+	sms(a, ada, "+16505550101", "+16505550102", "rules")
+	want := map[string]string{"slow": notify.RuleSlow, "chatty": notify.RuleOversized, "gone": notify.RuleUnreachable}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		flagged := map[string]bool{}
+		for _, x := range a.Do(rctest.Req{Path: "/_rcemu/receivers"}).Map(t)["records"].([]any) {
+			m := x.(map[string]any)
+			name := ids[m["subscriptionId"].(string)]
+			if name == "" {
+				continue
+			}
+			rules := m["brokenRules"].(map[string]any)
+			if rules[want[name]] != nil {
+				flagged[name] = true
+			}
+			if name == "chatty" && rules[notify.RuleNon2xx] != nil {
+				t.Fatalf("a 200 with a long answer is not a failure: %v", m)
+			}
+		}
+		if len(flagged) == len(want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("flagged %v, want all of %v", flagged, want)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
