@@ -48,9 +48,15 @@ type Client struct {
 	// MaxBody is how much of an answer's body is read; a longer one costs the connection.
 	MaxBody int64
 
-	mu    sync.Mutex
-	idle  map[string][]*conn
-	slots map[string]chan struct{} // per host:port, MaxConnsPerHost long
+	// SlotWait bounds the wait for one of a receiver's MaxConnsPerHost connections.
+	SlotWait time.Duration
+
+	mu        sync.Mutex
+	idle      map[string][]*conn
+	slots     map[string]chan struct{} // per host:port, MaxConnsPerHost long
+	swept     time.Time
+	closed    chan struct{}
+	closeOnce sync.Once
 }
 
 type conn struct {
@@ -63,7 +69,7 @@ type conn struct {
 // New makes a Client with the timeouts given and sensible limits.
 func New(timeout time.Duration) *Client {
 	return &Client{Timeout: timeout, MaxConnsPerHost: 64, MaxIdlePerHost: 64, IdleTimeout: 90 * time.Second, MaxBody: 1 << 20,
-		idle: map[string][]*conn{}, slots: map[string]chan struct{}{}}
+		SlotWait: 30 * time.Second, idle: map[string][]*conn{}, slots: map[string]chan struct{}{}, closed: make(chan struct{})}
 }
 
 // ErrScheme is returned for an address that is not http://.
@@ -98,15 +104,22 @@ func ParseTarget(address string) (*Target, error) {
 
 var bufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
-// Post sends body with the given headers and reads the answer. A connection that was idle and
-// turns out closed by the receiver before it answered anything is replaced once, as net/http
-// does: the receiver never saw that request.
+// Post sends body with the given headers and reads the answer. The timeout runs from when a
+// connection to the receiver is free (waiting for one is rcemu's doing, not the receiver's).
+// A request is sent at most once: only a kept-alive connection that fails before the request is
+// written is replaced, as net/http does for a POST.
 func (c *Client) Post(t *Target, headers []Header, body []byte) (Response, error) {
 	for _, h := range headers {
 		if !validHeader(h) {
 			return Response{}, ErrHeader
 		}
 	}
+	slots, err := c.acquire(t.hostPort)
+	if err != nil {
+		return Response{}, err
+	}
+	defer func() { <-slots }()
+
 	bp := bufs.Get().(*[]byte)
 	req := append((*bp)[:0], t.head...)
 	for _, h := range headers {
@@ -125,16 +138,13 @@ func (c *Client) Post(t *Target, headers []Header, body []byte) (Response, error
 	}()
 
 	deadline := time.Now().Add(c.Timeout)
-	if err := c.acquire(t.hostPort, deadline); err != nil {
-		return Response{}, err
-	}
-	defer c.release(t.hostPort)
-	for try := 0; ; try++ {
-		cn, reused, err := c.get(t.hostPort, deadline)
+	fresh := false
+	for {
+		cn, reused, err := c.get(t.hostPort, deadline, fresh)
 		if err != nil {
 			return Response{}, err
 		}
-		res, started, keep, err := exchange(cn, req, deadline, c.MaxBody)
+		res, written, keep, err := exchange(cn, req, deadline, c.MaxBody)
 		if err == nil {
 			if keep {
 				c.put(t.hostPort, cn)
@@ -144,17 +154,21 @@ func (c *Client) Post(t *Target, headers []Header, body []byte) (Response, error
 			return res, nil
 		}
 		cn.Close()
-		if reused && !started && try == 0 && time.Now().Before(deadline) {
+		if reused && !written && time.Now().Before(deadline) {
+			fresh = true // the receiver closed it meanwhile; so it may have closed the others
 			continue
 		}
 		return res, err
 	}
 }
 
-// ErrBusy is returned when no connection to the receiver came free before the timeout.
+// ErrBusy is returned when no connection to the receiver came free within SlotWait.
 var ErrBusy = errors.New("hookhttp: timed out waiting for a connection to the receiver")
 
-func (c *Client) acquire(hostPort string, deadline time.Time) error {
+// ErrClosed is returned by a Post that had not started when Close was called.
+var ErrClosed = errors.New("hookhttp: client closed")
+
+func (c *Client) acquire(hostPort string) (chan struct{}, error) {
 	c.mu.Lock()
 	slots := c.slots[hostPort]
 	if slots == nil {
@@ -163,48 +177,44 @@ func (c *Client) acquire(hostPort string, deadline time.Time) error {
 	}
 	c.mu.Unlock()
 	select {
+	case <-c.closed:
+		return nil, ErrClosed
 	case slots <- struct{}{}:
-		return nil
+		return slots, nil
 	default:
 	}
-	t := time.NewTimer(time.Until(deadline))
+	t := time.NewTimer(c.SlotWait)
 	defer t.Stop()
 	select {
 	case slots <- struct{}{}:
-		return nil
+		return slots, nil
 	case <-t.C:
-		return ErrBusy
+		return nil, ErrBusy
+	case <-c.closed:
+		return nil, ErrClosed
 	}
 }
 
-func (c *Client) release(hostPort string) {
-	c.mu.Lock()
-	slots := c.slots[hostPort]
-	c.mu.Unlock()
-	<-slots
-}
-
-func (c *Client) get(hostPort string, deadline time.Time) (*conn, bool, error) {
-	now := time.Now()
-	c.mu.Lock()
-	for {
+// get returns a kept-alive connection to hostPort that is still open, or a new one (always a
+// new one if fresh).
+func (c *Client) get(hostPort string, deadline time.Time, fresh bool) (*conn, bool, error) {
+	for !fresh {
+		now := time.Now()
+		c.mu.Lock()
 		list := c.idle[hostPort]
 		if len(list) == 0 {
+			c.mu.Unlock()
 			break
 		}
 		cn := list[len(list)-1]
 		list[len(list)-1] = nil
 		c.idle[hostPort] = list[:len(list)-1]
-		if now.Sub(cn.lastUsed) > c.IdleTimeout {
-			c.mu.Unlock()
-			cn.Close()
-			c.mu.Lock()
-			continue
-		}
 		c.mu.Unlock()
-		return cn, true, nil
+		if now.Sub(cn.lastUsed) <= c.IdleTimeout && open(cn) {
+			return cn, true, nil
+		}
+		cn.Close()
 	}
-	c.mu.Unlock()
 	nc, err := net.DialTimeout("tcp", hostPort, time.Until(deadline))
 	if err != nil {
 		return nil, false, err
@@ -212,16 +222,61 @@ func (c *Client) get(hostPort string, deadline time.Time) (*conn, bool, error) {
 	return &conn{Conn: nc, r: bufio.NewReaderSize(nc, 4096)}, false, nil
 }
 
+// open reports whether an idle connection can carry a request: the receiver has not closed it
+// and sent nothing unasked.
+func open(cn *conn) bool {
+	return cn.r.Buffered() == 0 && peerOpen(cn.Conn)
+}
+
 func (c *Client) put(hostPort string, cn *conn) {
-	cn.lastUsed = time.Now()
+	now := time.Now()
+	cn.lastUsed = now
 	c.mu.Lock()
+	select {
+	case <-c.closed:
+		c.mu.Unlock()
+		cn.Close()
+		return
+	default:
+	}
+	var stale []*conn
+	if now.Sub(c.swept) >= sweepEvery {
+		c.swept = now
+		stale = c.sweep(now)
+	}
 	if len(c.idle[hostPort]) < c.MaxIdlePerHost {
 		c.idle[hostPort] = append(c.idle[hostPort], cn)
-		c.mu.Unlock()
-		return
+	} else {
+		stale = append(stale, cn)
 	}
 	c.mu.Unlock()
-	cn.Close()
+	for _, cn := range stale {
+		cn.Close()
+	}
+}
+
+const sweepEvery = time.Second
+
+// sweep takes out the idle connections that expired or that their receiver closed, so that
+// receivers that come and go (a test suite's) leave no sockets behind. With c.mu held.
+func (c *Client) sweep(now time.Time) (stale []*conn) {
+	for hp, list := range c.idle {
+		kept := list[:0]
+		for _, cn := range list {
+			if now.Sub(cn.lastUsed) > c.IdleTimeout || !open(cn) {
+				stale = append(stale, cn)
+			} else {
+				kept = append(kept, cn)
+			}
+		}
+		clear(list[len(kept):])
+		if len(kept) == 0 {
+			delete(c.idle, hp)
+		} else {
+			c.idle[hp] = kept
+		}
+	}
+	return stale
 }
 
 // CloseIdle closes the idle connections; the Client stays usable.
@@ -237,10 +292,17 @@ func (c *Client) CloseIdle() {
 	}
 }
 
-// exchange writes one request and reads its answer. started reports whether any byte of an
-// answer arrived (after which the request must not be sent again); keep whether the connection
-// can carry another request.
-func exchange(cn *conn, req []byte, deadline time.Time, maxBody int64) (res Response, started, keep bool, err error) {
+// Close makes Posts that wait for a connection, and later ones, fail with ErrClosed, and closes
+// the idle connections; exchanges under way finish and close theirs.
+func (c *Client) Close() {
+	c.closeOnce.Do(func() { close(c.closed) })
+	c.CloseIdle()
+}
+
+// exchange writes one request and reads its answer. written reports whether the request went
+// out whole (after which it must not be sent again); keep whether the connection can carry
+// another request.
+func exchange(cn *conn, req []byte, deadline time.Time, maxBody int64) (res Response, written, keep bool, err error) {
 	// Setting a deadline costs a timer update in the runtime; back-to-back requests on one
 	// connection share one set up to deadlineSlack earlier than theirs.
 	if deadline.Sub(cn.deadline) > deadlineSlack {
@@ -250,9 +312,6 @@ func exchange(cn *conn, req []byte, deadline time.Time, maxBody int64) (res Resp
 		cn.deadline = deadline
 	}
 	if _, err = cn.Write(req); err != nil {
-		return res, false, false, err
-	}
-	if _, err = cn.r.Peek(1); err != nil {
 		return res, false, false, err
 	}
 	res, keep, err = ReadResponse(cn.r, maxBody)

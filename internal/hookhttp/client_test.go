@@ -331,18 +331,154 @@ func TestConnectionsPerHostAreBounded(t *testing.T) {
 		t.Fatalf("at most %d requests at once, want 3", p)
 	}
 
-	// All connections to a receiver stay busy past the timeout: the next request gives up.
-	c = New(100 * time.Millisecond)
-	c.MaxConnsPerHost = 1
+	// All connections to a receiver stay busy: the next request gives up after SlotWait.
+	c = New(time.Second)
+	c.MaxConnsPerHost, c.SlotWait = 1, 50*time.Millisecond
 	tg = mustTarget(t, "http://127.0.0.1:1/")
-	if err := c.acquire(tg.hostPort, time.Now().Add(time.Second)); err != nil {
+	slots, err := c.acquire(tg.hostPort)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Post(tg, nil, nil); !errors.Is(err, ErrBusy) {
 		t.Fatalf("request to a busy receiver: %v", err)
 	}
-	c.release(tg.hostPort)
+	<-slots
 	if _, err := c.Post(tg, nil, nil); err == nil || errors.Is(err, ErrBusy) {
 		t.Fatalf("with the connection free, the closed port answers: %v", err)
+	}
+	// Close ends the wait at once.
+	slots, _ = c.acquire(tg.hostPort)
+	c.SlotWait = time.Minute
+	done := make(chan error)
+	go func() {
+		_, err := c.Post(tg, nil, nil)
+		done <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	c.Close()
+	if err := <-done; !errors.Is(err, ErrClosed) {
+		t.Fatalf("waiting at Close: %v", err)
+	}
+	<-slots
+}
+
+// Waiting for a connection is rcemu's doing: the receiver's timeout starts when it has one.
+func TestTheTimeoutStartsWithTheConnection(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(150 * time.Millisecond)
+	}))
+	defer srv.Close()
+	c := New(400 * time.Millisecond)
+	c.MaxConnsPerHost = 1
+	defer c.Close()
+	tg := mustTarget(t, srv.URL)
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ { // 600 ms in all, one at a time
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := c.Post(tg, nil, nil); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// Every kept-alive connection the receiver closed is passed over, not only the first.
+func TestManyConnectionsTheReceiverClosed(t *testing.T) {
+	var served atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		time.Sleep(10 * time.Millisecond)
+	}))
+	srv.Config.IdleTimeout = 100 * time.Millisecond
+	srv.Start()
+	defer srv.Close()
+	c := New(time.Second)
+	defer c.Close()
+	tg := mustTarget(t, srv.URL)
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.Post(tg, nil, nil)
+		}()
+	}
+	wg.Wait()
+	if n := len(c.idle[tg.hostPort]); n < 2 {
+		t.Fatalf("%d idle connections after a burst", n)
+	}
+	time.Sleep(300 * time.Millisecond) // the receiver closes them all
+	for i := 0; i < 3; i++ {
+		if _, err := c.Post(tg, nil, nil); err != nil {
+			t.Fatalf("after the receiver closed its idle connections: %v", err)
+		}
+	}
+	if n := served.Load(); n != 11 {
+		t.Fatalf("served %d, want 11", n)
+	}
+}
+
+// A request that went out is not sent again, whatever happens to its answer.
+func TestARequestIsSentOnce(t *testing.T) {
+	var served atomic.Int32
+	mux := http.NewServeMux()
+	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) {})
+	mux.HandleFunc("/abort", func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		panic(http.ErrAbortHandler) // closes the connection without an answer
+	})
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		time.Sleep(300 * time.Millisecond)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	c := New(150 * time.Millisecond)
+	defer c.Close()
+	for _, path := range []string{"/abort", "/slow"} {
+		served.Store(0)
+		if _, err := c.Post(mustTarget(t, srv.URL+"/ok"), nil, nil); err != nil { // a kept-alive connection to reuse
+			t.Fatal(err)
+		}
+		if _, err := c.Post(mustTarget(t, srv.URL+path), nil, nil); err == nil {
+			t.Fatalf("%s: no error", path)
+		}
+		time.Sleep(50 * time.Millisecond)
+		if n := served.Load(); n != 1 {
+			t.Fatalf("%s: the receiver got it %d times", path, n)
+		}
+	}
+}
+
+// Receivers that go away leave no sockets behind once the pool is swept.
+func TestSweepClosesWhatReceiversClosed(t *testing.T) {
+	gone := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	c := New(time.Second)
+	defer c.Close()
+	tg := mustTarget(t, gone.URL)
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.Post(tg, nil, nil)
+		}()
+	}
+	wg.Wait()
+	idle := len(c.idle[tg.hostPort])
+	gone.Close()
+	time.Sleep(50 * time.Millisecond)
+	c.mu.Lock()
+	stale := c.sweep(time.Now())
+	_, left := c.idle[tg.hostPort]
+	c.mu.Unlock()
+	for _, cn := range stale {
+		cn.Close()
+	}
+	if idle == 0 || len(stale) != idle || left {
+		t.Fatalf("%d idle before, %d swept, entry left: %v", idle, len(stale), left)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -552,5 +553,41 @@ func TestReceiverRulesAreFlagged(t *testing.T) {
 			t.Fatalf("flagged %v, want all of %v", flagged, want)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// A subscription deleted while its delivery waits to be retried gets no more attempts, and
+// stays deleted.
+func TestDeletedWhileRetryingIsNotTriedAgain(t *testing.T) {
+	a := rctest.MustOpenApp(t)
+	a.Notify.FirstRetry, a.Notify.MaxRetry = 200*time.Millisecond, 200*time.Millisecond
+	ada := a.Login(a.User(0, "101")).AccessToken
+	grace := a.Login(a.User(0, "102")).AccessToken
+	var posts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if tok := r.Header.Get("Validation-Token"); tok != "" && r.ContentLength == 0 {
+			w.Header().Set("Validation-Token", tok)
+			return
+		}
+		posts.Add(1)
+		w.WriteHeader(500)
+	}))
+	defer srv.Close()
+	id := subscribe(a, grace, srv.URL, "/restapi/v1.0/account/~/extension/~/message-store/instant?type=SMS").Map(t)["id"].(string)
+	sms(a, ada, "+16505550101", "+16505550102", "retry me")
+	for deadline := time.Now().Add(5 * time.Second); posts.Load() == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no first attempt")
+		}
+	}
+	if r := a.Do(rctest.Req{Method: "DELETE", Path: "/restapi/v1.0/subscription/" + id, Token: grace}); r.Status != 204 {
+		t.Fatalf("delete: %d %s", r.Status, r.Body)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if n := posts.Load(); n != 1 {
+		t.Fatalf("%d attempts, want 1 (none after the delete)", n)
+	}
+	if r := a.Do(rctest.Req{Path: "/restapi/v1.0/subscription/" + id, Token: grace}); r.Status != 404 {
+		t.Fatalf("deleted subscription reads %d", r.Status)
 	}
 }

@@ -269,7 +269,10 @@ func (s *Service) Update(ctx context.Context, o Owner, id string, req UpdateRequ
 		sub.WSSession = o.WSSession
 	}
 	sub.Expiration = s.Clock.Now().Add(time.Duration(sub.ExpiresIn) * time.Second)
-	if err := s.Store.PutSubscription(ctx, sub); err != nil {
+	if err := s.Store.UpdateSubscription(ctx, sub); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return sub, rc.NotFound("subscriptionId") // deleted meanwhile
+		}
 		return sub, err
 	}
 	s.index(sub, filters)

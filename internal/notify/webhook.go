@@ -3,6 +3,7 @@ package notify
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/rcemu/rcemu/internal/hookhttp"
 	"github.com/rcemu/rcemu/internal/rc"
+	"github.com/rcemu/rcemu/internal/store"
 )
 
 // subQueue holds one subscription's undelivered notifications. One worker drains it at a time,
@@ -107,6 +109,7 @@ func (s *Service) drain(q *subQueue) {
 				t.Stop()
 				return
 			}
+			continue // the subscription may have changed meanwhile: look again
 		}
 		if !s.attemptAndRecord(q, sub, d) {
 			return
@@ -125,14 +128,17 @@ func (s *Service) attemptAndRecord(q *subQueue, sub rc.Subscription, d rc.Delive
 		return false
 	default:
 	}
-	ok, reason := s.attempt(sub, &d)
+	ok, reason, made := s.attempt(sub, &d)
+	if !made {
+		return false // stopping: the delivery stays as it was
+	}
 	d.Attempts++
 	switch {
 	case ok:
 		d.State = "delivered"
 	case d.Attempts >= MaxDeliveryAttempts:
 		d.State = "failed"
-		s.blacklist(sub, reason)
+		s.blacklist(sub.ID, reason)
 	default:
 		backoff := s.FirstRetry << (d.Attempts - 1)
 		if backoff > s.MaxRetry {
@@ -170,8 +176,9 @@ func (s *Service) target(address string) *hookhttp.Target {
 	return t
 }
 
-// attempt POSTs one notification as the platform does and logs the attempt.
-func (s *Service) attempt(sub rc.Subscription, d *rc.Delivery) (bool, string) {
+// attempt POSTs one notification as the platform does and logs the attempt; made is false if
+// the service stopped before the request could go out.
+func (s *Service) attempt(sub rc.Subscription, d *rc.Delivery) (ok bool, reason string, made bool) {
 	var res hookhttp.Response
 	var err error
 	start := time.Now()
@@ -194,6 +201,9 @@ func (s *Service) attempt(sub rc.Subscription, d *rc.Delivery) (bool, string) {
 	a := Attempt{Time: s.Clock.Now(), SubscriptionID: sub.ID, DeliveryID: d.ID, Attempt: d.Attempts + 1,
 		Address: sub.DeliveryMode.Address, EventLatencyMs: float64(time.Since(d.Created).Microseconds()) / 1000,
 		LatencyMs: float64(time.Since(start).Microseconds()) / 1000}
+	if errors.Is(err, hookhttp.ErrClosed) {
+		return false, "", false
+	}
 	if err != nil {
 		a.Error = err.Error()
 		a.Rules = append(a.Rules, RuleUnreachable)
@@ -201,7 +211,7 @@ func (s *Service) attempt(sub rc.Subscription, d *rc.Delivery) (bool, string) {
 			a.Rules = append(a.Rules, RuleSlow)
 		}
 		s.attempts.Add(a)
-		return false, fmt.Sprintf("I/O operation is failed. Details: [%v]", err)
+		return false, fmt.Sprintf("I/O operation is failed. Details: [%v]", err), true
 	}
 	a.Status = res.Status
 	a.ResponseBytes = int(res.BodyBytes) + res.HeaderBytes
@@ -211,15 +221,15 @@ func (s *Service) attempt(sub rc.Subscription, d *rc.Delivery) (bool, string) {
 	if a.ResponseBytes > MaxValidationReply {
 		a.Rules = append(a.Rules, RuleOversized)
 	}
-	ok := res.Status >= 200 && res.Status < 300
+	ok = res.Status >= 200 && res.Status < 300
 	if !ok {
 		a.Rules = append(a.Rules, RuleNon2xx)
 	}
 	s.attempts.Add(a)
 	if !ok {
-		return false, fmt.Sprintf("HTTP status [%d]", res.Status)
+		return false, fmt.Sprintf("HTTP status [%d]", res.Status), true
 	}
-	return true, ""
+	return true, "", true
 }
 
 // post delivers to an https:// receiver (or anything hookhttp does not speak) with net/http.
@@ -257,18 +267,30 @@ func headerSize(h http.Header) int {
 }
 
 // blacklist marks a subscription whose receiver kept failing, as the platform does; only
-// deleting and re-creating it brings it back.
-func (s *Service) blacklist(sub rc.Subscription, reason string) {
+// deleting and re-creating it brings it back. It starts from the subscription as it is now (it
+// may have been renewed or deleted while its deliveries were retried).
+func (s *Service) blacklist(id, reason string) {
 	now := s.Clock.Now()
-	sub.Status, sub.BlacklistedAt, sub.BlacklistReason = "Blacklisted", &now, reason
-	if err := s.Store.PutSubscription(context.Background(), sub); err != nil {
-		s.Log.Error("blacklist subscription", "subscription", sub.ID, "err", err)
-	}
 	s.mu.Lock()
-	if a := s.byAcc[sub.AccountID][sub.ID]; a != nil {
-		a.sub = sub
+	defer s.mu.Unlock()
+	var a *active
+	for _, subs := range s.byAcc {
+		if a = subs[id]; a != nil {
+			break
+		}
 	}
-	s.mu.Unlock()
+	if a == nil {
+		return
+	}
+	sub := a.sub
+	sub.Status, sub.BlacklistedAt, sub.BlacklistReason = "Blacklisted", &now, reason
+	if err := s.Store.UpdateSubscription(context.Background(), sub); err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			s.Log.Error("blacklist subscription", "subscription", id, "err", err)
+		}
+		return
+	}
+	a.sub = sub
 }
 
 // outcome is a delivery as it now stands; fresh ones were just made and are not stored yet.
@@ -328,6 +350,7 @@ func (s *Service) recorder(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			s.dispatchers.Wait() // nothing makes deliveries any more
+			s.hooks.Close()      // attempts waiting for a connection give up; the others finish
 			// Nor attempts them once the attempts in flight are over (Start closed stopping
 			// with ctx); their outcomes keep coming in meanwhile.
 			quiet := make(chan struct{})

@@ -125,6 +125,9 @@ type Messages interface {
 type Notifications interface {
 	// PutSubscription inserts or replaces a subscription.
 	PutSubscription(ctx context.Context, s rc.Subscription) error
+	// UpdateSubscription replaces a subscription that exists (ErrNotFound otherwise), so that a
+	// late change cannot bring back one deleted meanwhile.
+	UpdateSubscription(ctx context.Context, s rc.Subscription) error
 	Subscription(ctx context.Context, id string) (rc.Subscription, error)
 	// Subscriptions lists an owner's subscriptions made by one app, oldest first.
 	Subscriptions(ctx context.Context, extensionID int64, clientID string) ([]rc.Subscription, error)

@@ -23,6 +23,22 @@ func (db *DB) PutSubscription(ctx context.Context, s rc.Subscription) error {
 	return err
 }
 
+func (db *DB) UpdateSubscription(ctx context.Context, s rc.Subscription) error {
+	data, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	res, err := db.w.ExecContext(ctx, `UPDATE subscriptions SET status = ?, expires_ms = ?, data = ? WHERE id = ?`,
+		s.Status, s.Expiration.UnixMilli(), string(data), s.ID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
 func (db *DB) Subscription(ctx context.Context, id string) (rc.Subscription, error) {
 	return getJSON[rc.Subscription](ctx, db.r, `SELECT data FROM subscriptions WHERE id = ?`, id)
 }
