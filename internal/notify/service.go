@@ -62,6 +62,7 @@ type Service struct {
 
 	mu     sync.RWMutex
 	byAcc  map[int64]map[string]*active // account → subscription id → subscription
+	qmu    sync.Mutex                   // over queues, taken before a queue's own
 	queues map[string]*subQueue
 
 	attempts    *ring.Ring[Attempt]

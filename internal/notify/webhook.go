@@ -27,18 +27,18 @@ type subQueue struct {
 
 // enqueue adds a delivery to its subscription's queue and has a worker drain it if none does.
 func (s *Service) enqueue(d rc.Delivery) {
-	s.mu.Lock()
+	s.qmu.Lock()
 	q := s.queues[d.SubscriptionID]
 	if q == nil {
 		q = &subQueue{id: d.SubscriptionID}
 		s.queues[d.SubscriptionID] = q
 	}
-	s.mu.Unlock()
 	q.mu.Lock()
 	q.pending = append(q.pending, d)
 	start := !q.running
 	q.running = true
 	q.mu.Unlock()
+	s.qmu.Unlock()
 	if start {
 		// An idle worker takes the queue; without one, a new worker starts. Workers outlive
 		// their queue for a while: a fan-out to a thousand subscriptions then reuses a thousand
@@ -82,9 +82,11 @@ func (s *Service) drain(q *subQueue) {
 	for {
 		q.mu.Lock()
 		if len(q.pending) == 0 {
-			q.running = false
 			q.mu.Unlock()
-			return
+			if s.retire(q) {
+				return
+			}
+			continue
 		}
 		d := q.pending[0]
 		q.mu.Unlock()
@@ -153,6 +155,21 @@ func (s *Service) attemptAndRecord(q *subQueue, sub rc.Subscription, d rc.Delive
 	}
 	s.record <- outcome{d: d}
 	s.pop(q)
+	return true
+}
+
+// retire removes an empty queue, so that subscriptions that come and go leave nothing behind;
+// it reports false if a delivery came in meanwhile.
+func (s *Service) retire(q *subQueue) bool {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.pending) > 0 {
+		return false
+	}
+	q.running = false
+	delete(s.queues, q.id)
 	return true
 }
 
