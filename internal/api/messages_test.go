@@ -194,6 +194,28 @@ func TestDelayedStatusFollowsTheClock(t *testing.T) {
 	}
 }
 
+// With the clock running by itself the scheduler applies the changes when they are due, without
+// a clock move or a request to wake it; after a reset it looks again.
+func TestDelayedStatusFollowsTheRunningClock(t *testing.T) {
+	a := openMsgApp(t)
+	if r := a.Do(rctest.Req{Method: "PUT", Path: "/_rcemu/messaging", JSON: map[string]any{"sendDelaySeconds": 0.2, "deliveryDelaySeconds": 0.2}}); r.Status != 200 {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	sent := a.sms(t, a.ada, "+16505550101", "on time", "+12025550100").Map(t)
+	path := fmt.Sprintf("/restapi/v1.0/account/~/extension/~/message-store/%.0f", sent["id"])
+	status := func() string { return a.Do(rctest.Req{Path: path, Token: a.ada}).Map(t)["messageStatus"].(string) }
+	seen := map[string]bool{}
+	for deadline := time.Now().Add(3 * time.Second); status() != "Delivered"; time.Sleep(20 * time.Millisecond) {
+		seen[status()] = true
+		if time.Now().After(deadline) {
+			t.Fatalf("still %s after 3 s (seen %v)", status(), seen)
+		}
+	}
+	if !seen["Queued"] && !seen["Sent"] {
+		t.Fatalf("went to Delivered at once: %v", seen)
+	}
+}
+
 func TestPager(t *testing.T) {
 	a := openMsgApp(t)
 	r := a.Do(rctest.Req{Method: "POST", Path: "/restapi/v1.0/account/~/extension/~/company-pager", Token: a.grace,

@@ -263,6 +263,7 @@ func (a *App) Reset(ctx context.Context) error {
 	a.Bus.Clear()
 	a.Msgs.SetDelays(messaging.Delays{})
 	a.Notify.ClearAttempts()
+	a.Msgs.Kick() // the messages and their schedule were replaced
 	return a.Notify.Reload(ctx)
 }
 
@@ -294,6 +295,7 @@ func (a *App) Import(ctx context.Context, s store.Snapshot) error {
 	}
 	a.OAuth.SetKeys(keys)
 	a.OAuth.Flush()
+	a.Msgs.Kick() // the messages and their schedule were replaced
 	return a.Notify.Reload(ctx)
 }
 

@@ -16,20 +16,40 @@ func (s *Service) kick() {
 	}
 }
 
-// Run applies due status changes until ctx ends. It polls as well as waking on sends and clock
-// moves, because the clock also runs by itself.
+// Kick tells the scheduler that the messages changed behind its back (reset, import), so that
+// it looks for due status changes again.
+func (s *Service) Kick() { s.kick() }
+
+// Run applies due status changes until ctx ends. It knows when the next one is due and looks at
+// the store only once the clock (which also runs by itself, and can be moved) has reached it,
+// or when woken by a send; an idle emulator then costs no queries.
 func (s *Service) Run(ctx context.Context, log *slog.Logger) {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
+	var next time.Time // zero: nothing scheduled
+	known := false
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		case <-s.wake:
+			known = false
 		}
-		if _, err := s.ApplyDue(ctx); err != nil && ctx.Err() == nil {
-			log.Error("apply due message status changes", "err", err)
+		if known && (next.IsZero() || s.Clock.Now().Before(next)) {
+			continue
+		}
+		if _, err := s.ApplyDue(ctx); err != nil {
+			if ctx.Err() == nil {
+				log.Error("apply due message status changes", "err", err)
+			}
+			known = false
+			continue
+		}
+		at, ok, err := s.Store.NextDue(ctx)
+		next, known = time.Time{}, err == nil
+		if ok {
+			next = at
 		}
 	}
 }

@@ -329,8 +329,16 @@ const (
 // recorder writes the outbox to the store.
 func (s *Service) recorder(ctx context.Context) {
 	defer close(s.done)
-	t := time.NewTicker(flushEvery)
+	// The timer runs only while something waits to be written: an idle emulator sleeps.
+	t := time.NewTimer(flushEvery)
 	defer t.Stop()
+	var tick <-chan time.Time
+	arm := func() {
+		if tick == nil {
+			t.Reset(flushEvery)
+			tick = t.C
+		}
+	}
 	unsaved := map[int64]rc.Delivery{} // fresh deliveries not yet stored
 	var batch []rc.Delivery
 	take := func(o outcome) {
@@ -397,8 +405,15 @@ func (s *Service) recorder(ctx context.Context) {
 			if len(batch) >= 500 {
 				flush(false)
 			}
-		case <-t.C:
+			if len(batch) > 0 || len(unsaved) > 0 {
+				arm()
+			}
+		case <-tick:
+			tick = nil
 			flush(false)
+			if len(unsaved) > 0 {
+				arm()
+			}
 		}
 	}
 }

@@ -117,6 +117,8 @@ type Messages interface {
 	LastSeq(ctx context.Context) (int64, error)
 	// DueMessages returns messages whose scheduled status change is due at or before t.
 	DueMessages(ctx context.Context, t time.Time, limit int) ([]rc.Message, error)
+	// NextDue returns when the earliest scheduled status change is due; ok is false if none is.
+	NextDue(ctx context.Context) (at time.Time, ok bool, err error)
 	// Outbox returns messages sent to numbers rcemu does not host, newest first.
 	Outbox(ctx context.Context, limit int) ([]rc.Message, error)
 }

@@ -362,6 +362,14 @@ func (db *DB) DueMessages(ctx context.Context, t time.Time, limit int) ([]rc.Mes
 	return ms, err
 }
 
+func (db *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
+	var ms sql.NullInt64
+	if err := db.r.QueryRowContext(ctx, `SELECT MIN(pending_ms) FROM messages WHERE pending_ms > 0`).Scan(&ms); err != nil {
+		return time.Time{}, false, err
+	}
+	return time.UnixMilli(ms.Int64), ms.Valid, nil
+}
+
 func (db *DB) Outbox(ctx context.Context, limit int) ([]rc.Message, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT `+messageCols+` FROM messages WHERE external = 1 ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {
