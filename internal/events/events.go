@@ -19,10 +19,17 @@ type Bus struct {
 	dropped atomic.Int64
 }
 
-// Subscription receives events on C until closed.
+// Subscription queues events for one subscriber, up to its limit. The queue grows with the
+// backlog and shrinks with it, instead of reserving the limit up front: an idle emulator should
+// not hold megabytes of empty queue.
 type Subscription struct {
-	C   chan rc.Event
-	bus *Bus
+	bus   *Bus
+	limit int
+	ready chan struct{} // holds a token while events wait
+
+	mu     sync.Mutex
+	queue  []rc.Event
+	closed bool
 }
 
 // New keeps the last keep events for inspection.
@@ -37,35 +44,77 @@ func (b *Bus) Publish(e rc.Event) {
 	subs := b.subs
 	b.mu.RUnlock()
 	for _, s := range subs {
-		select {
-		case s.C <- e:
-		default:
+		if !s.put(e) {
 			b.dropped.Add(1)
 		}
 	}
 }
 
-// Subscribe returns a subscription with a queue of size buffer.
-func (b *Bus) Subscribe(buffer int) *Subscription {
-	s := &Subscription{C: make(chan rc.Event, buffer), bus: b}
+func (s *Subscription) put(e rc.Event) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return true
+	}
+	if len(s.queue) >= s.limit {
+		return false
+	}
+	s.queue = append(s.queue, e)
+	if len(s.queue) == 1 {
+		select {
+		case s.ready <- struct{}{}:
+		default:
+		}
+	}
+	return true
+}
+
+// Subscribe returns a subscription that holds at most limit events not yet taken.
+func (b *Bus) Subscribe(limit int) *Subscription {
+	s := &Subscription{bus: b, limit: limit, ready: make(chan struct{}, 1)}
 	b.mu.Lock()
 	b.subs = append(append([]*Subscription(nil), b.subs...), s)
 	b.mu.Unlock()
 	return s
 }
 
+// Ready receives when events may be waiting; Take them then.
+func (s *Subscription) Ready() <-chan struct{} { return s.ready }
+
+// Take appends up to max waiting events to buf, oldest first.
+func (s *Subscription) Take(buf []rc.Event, max int) []rc.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := min(max, len(s.queue))
+	buf = append(buf, s.queue[:n]...)
+	rest := copy(s.queue, s.queue[n:])
+	clear(s.queue[rest:])
+	s.queue = s.queue[:rest]
+	if rest > 0 {
+		select {
+		case s.ready <- struct{}{}:
+		default:
+		}
+	} else if cap(s.queue) > 1024 {
+		s.queue = nil // a burst is over: give its memory back
+	}
+	return buf
+}
+
 // Close stops delivery to the subscription.
 func (s *Subscription) Close() {
 	b := s.bus
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	for i, x := range b.subs {
 		if x == s {
 			b.subs = append(append([]*Subscription(nil), b.subs[:i]...), b.subs[i+1:]...)
-			close(s.C)
-			return
+			break
 		}
 	}
+	b.mu.Unlock()
+	s.mu.Lock()
+	s.closed, s.queue = true, nil
+	s.mu.Unlock()
 }
 
 // Recent returns up to limit events, newest first.

@@ -36,7 +36,8 @@ const (
 	MaxDeliveryAttempts  = 6
 	firstRetry           = time.Second
 	maxRetry             = 30 * time.Second
-	deliveryQueueBacklog = 1 << 16
+	deliveryQueueBacklog = 1 << 16 // events waiting for the dispatcher (allocated as they come)
+	recordBacklog        = 1 << 12 // outcomes waiting for the recorder; more wait their turn
 )
 
 // WSSender hands a notification to a WebSocket session; it reports false if the session is gone.
@@ -89,7 +90,7 @@ func New(s store.Store, clock rc.Clock, bus *events.Bus, log *slog.Logger, baseU
 			Transport: &http.Transport{MaxIdleConnsPerHost: 1024, MaxIdleConns: 4096, IdleConnTimeout: 90 * time.Second}},
 		hooks: hookhttp.New(DeliveryTimeout),
 		byAcc: map[int64]map[string]*active{}, queues: map[string]*subQueue{}, attempts: ring.New[Attempt](2000),
-		work: make(chan *subQueue), record: make(chan outcome, deliveryQueueBacklog)}
+		work: make(chan *subQueue), record: make(chan outcome, recordBacklog)}
 }
 
 func newID() string {
@@ -195,24 +196,20 @@ func (s *Service) run(ctx context.Context, sub *events.Subscription) {
 	if err := s.recover(ctx); err != nil && ctx.Err() == nil {
 		s.Log.Error("requeue pending deliveries", "err", err)
 	}
+	var batch []rc.Event
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case e := <-sub.C:
-			batch := []rc.Event{e}
-		drain:
-			for len(batch) < 500 {
-				select {
-				case e := <-sub.C:
-					batch = append(batch, e)
-				default:
-					break drain
-				}
+		case <-sub.Ready():
+			batch = sub.Take(batch[:0], 500)
+			if len(batch) == 0 {
+				continue
 			}
 			if err := s.dispatch(ctx, batch); err != nil && ctx.Err() == nil {
 				s.Log.Error("dispatch notifications", "err", err)
 			}
+			clear(batch)
 		}
 	}
 }
