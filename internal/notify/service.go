@@ -281,13 +281,17 @@ func (s *Service) dispatch(ctx context.Context, batch []rc.Event) error {
 			s.WS(w.session, w.body)
 		}
 	}
+	if len(hooks) == 0 {
+		return nil
+	}
+	// To the recorder first, all at once: the outcome of an attempt must reach it after its
+	// delivery.
+	select {
+	case s.record <- outcome{fresh: hooks}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	for _, d := range hooks {
-		// To the recorder first: the outcome of the attempt must reach it after the delivery.
-		select {
-		case s.record <- outcome{d: d, fresh: true}:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
 		s.enqueue(d)
 	}
 	return nil

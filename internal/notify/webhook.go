@@ -310,10 +310,11 @@ func (s *Service) blacklist(id, reason string) {
 	a.sub = sub
 }
 
-// outcome is a delivery as it now stands; fresh ones were just made and are not stored yet.
+// outcome is a delivery as it now stands, or the deliveries a dispatch just made (not stored
+// yet).
 type outcome struct {
 	d     rc.Delivery
-	fresh bool
+	fresh []rc.Delivery
 }
 
 // Write-behind of the outbox: a new delivery is attempted at once and stored only if it is
@@ -342,9 +343,13 @@ func (s *Service) recorder(ctx context.Context) {
 	unsaved := map[int64]rc.Delivery{} // fresh deliveries not yet stored
 	var batch []rc.Delivery
 	take := func(o outcome) {
+		if o.fresh != nil {
+			for _, d := range o.fresh {
+				unsaved[d.ID] = d
+			}
+			return
+		}
 		switch _, ok := unsaved[o.d.ID]; {
-		case o.fresh:
-			unsaved[o.d.ID] = o.d
 		case ok && (o.d.State == "delivered" || o.d.State == "dropped"):
 			delete(unsaved, o.d.ID) // never stored, nothing to remove
 		case ok && o.d.State == "pending":
