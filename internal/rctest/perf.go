@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -161,15 +160,6 @@ func (c *LatencyClock) Arrive(key uint64, at time.Time) {
 	if !ok {
 		c.Unknown.Add(1)
 	}
-}
-
-// CPUTime is the process's user and system CPU time so far.
-func CPUTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // WindowProfile starts a CPU profile of the measured window when RCEMU_PERF_CPUPROFILE names a
