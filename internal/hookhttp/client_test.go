@@ -327,8 +327,8 @@ func TestConnectionsPerHostAreBounded(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	if p := peak.Load(); p != 3 {
-		t.Fatalf("at most %d requests at once, want 3", p)
+	if p := peak.Load(); p > 3 || p < 2 {
+		t.Fatalf("at most %d requests at once, want 3 (2 on a very busy machine)", p)
 	}
 
 	// All connections to a receiver stay busy: the next request gives up after SlotWait.
@@ -430,13 +430,15 @@ func TestARequestIsSentOnce(t *testing.T) {
 		served.Add(1)
 		panic(http.ErrAbortHandler) // closes the connection without an answer
 	})
+	release := make(chan struct{})
 	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
 		served.Add(1)
-		time.Sleep(300 * time.Millisecond)
+		<-release
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	c := New(150 * time.Millisecond)
+	defer close(release)
+	c := New(300 * time.Millisecond)
 	defer c.Close()
 	for _, path := range []string{"/abort", "/slow"} {
 		served.Store(0)
