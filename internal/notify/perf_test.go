@@ -30,6 +30,9 @@ package notify_test
 //   - http: PUT /restapi/v1.0/account/~/extension/~/presence by the users over HTTP (only with
 //     mode extension), so the figures include the REST call and its store write.
 //
+// Before the rates, the floor: the median time of a burst of RCEMU_PERF_SUBS POSTs of a
+// notification's size to the receiver straight from the delivery client, without rcemu.
+//
 // Reported per rate: notifications/s received in the measured window (the target is on this),
 // event-to-delivery latency measured at the receiver (from the publish, or from the start of
 // the PUT, to the arrival of the POST; p50, p90, p99, max), the attempt log's
@@ -51,6 +54,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rcemu/rcemu/internal/hookhttp"
+	"github.com/rcemu/rcemu/internal/notify"
 	"github.com/rcemu/rcemu/internal/rc"
 	"github.com/rcemu/rcemu/internal/rctest"
 )
@@ -144,6 +149,42 @@ func (rv *perfReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(200)
 }
 
+// fanoutFloor times bursts of n concurrent POSTs to url with hookhttp, and returns the median.
+func fanoutFloor(t *testing.T, url string, n int) time.Duration {
+	t.Helper()
+	tg, err := hookhttp.ParseTarget(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := hookhttp.New(notify.DeliveryTimeout)
+	defer c.Close()
+	body := []byte(`{"uuid":"1","event":"/restapi/v1.0/account/1/presence","timestamp":"2026-01-01T00:00:00.000Z",` +
+		`"subscriptionId":"0123456789abcdef0123","ownerId":"1","body":{"extensionId":"0","sequence":0,` +
+		`"userStatus":"Available","dndStatus":"TakeAllCalls","presenceStatus":"Available","telephonyStatus":"NoCall",` +
+		`"meetingStatus":"None","allowSeeMyPresence":true,"ringOnMonitoredCall":false,"pickUpCallsOnHold":false}}`)
+	hs := []hookhttp.Header{{Name: "Content-Type", Value: "application/json; charset=UTF-8"}, {Name: "Accept", Value: "application/json"},
+		{Name: "Accept-Encoding", Value: "UTF-8"}, {Name: "User-Agent", Value: "RingCentral-Webhook/8.3"}}
+	var times []time.Duration
+	for round := 0; round < 5; round++ {
+		start := time.Now()
+		var wg sync.WaitGroup
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := c.Post(tg, hs, body); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		times = append(times, time.Since(start))
+		time.Sleep(100 * time.Millisecond)
+	}
+	slices.Sort(times)
+	return times[len(times)/2]
+}
+
 func TestPerfWebHookDelivery(t *testing.T) {
 	rctest.PerfEnabled(t)
 	var (
@@ -196,6 +237,14 @@ func TestPerfWebHookDelivery(t *testing.T) {
 	}
 	t.Logf("setup: %d users, %d WebHook subscriptions (%s filters) to %d receiver(s), created and validated in %v",
 		len(us), subs, mode, receivers, time.Since(start).Round(time.Millisecond))
+
+	// The floor under a burst's latency on this machine, now: the same receiver taking one
+	// burst of POSTs of a notification's size straight from the delivery client, without rcemu.
+	// Machines (and one machine from minute to minute) differ; this puts the figures below in
+	// proportion.
+	t.Logf("floor: %d POSTs to the receiver from %d goroutines by the delivery client, without rcemu: median %s per burst (of 5)",
+		subs, subs, rctest.Ms(fanoutFloor(t, rvs[0].url, subs)))
+	clock.Unknown.Store(0)
 
 	fanout := subs
 	if mode == "extension" {
