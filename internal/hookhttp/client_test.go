@@ -26,6 +26,23 @@ func mustTarget(t *testing.T, address string) *Target {
 
 var jsonHeaders = []Header{{Name: "Content-Type", Value: "application/json"}, {Name: "Validation-Token", Value: "tok"}}
 
+// burst posts n empty notifications to tg at once and returns when all are answered; failures
+// are test errors.
+func burst(t *testing.T, c *Client, tg *Target, n int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := c.Post(tg, nil, []byte("{}")); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 func TestPostSendsTheRequestAndReusesConnections(t *testing.T) {
 	var conns atomic.Int32
 	type seen struct {
@@ -310,23 +327,7 @@ func TestConnectionsPerHostAreBounded(t *testing.T) {
 	c := New(2 * time.Second)
 	c.MaxConnsPerHost = 3
 	defer c.CloseIdle()
-	tg := mustTarget(t, srv.URL)
-	var wg sync.WaitGroup
-	errs := make(chan error, 12)
-	for i := 0; i < 12; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := c.Post(tg, nil, []byte("{}")); err != nil {
-				errs <- err
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+	burst(t, c, mustTarget(t, srv.URL), 12)
 	if p := peak.Load(); p > 3 || p < 2 {
 		t.Fatalf("at most %d requests at once, want 3 (2 on a very busy machine)", p)
 	}
@@ -334,7 +335,7 @@ func TestConnectionsPerHostAreBounded(t *testing.T) {
 	// All connections to a receiver stay busy: the next request gives up after SlotWait.
 	c = New(time.Second)
 	c.MaxConnsPerHost, c.SlotWait = 1, 50*time.Millisecond
-	tg = mustTarget(t, "http://127.0.0.1:1/")
+	tg := mustTarget(t, "http://127.0.0.1:1/")
 	slots, err := c.acquire(tg.hostPort)
 	if err != nil {
 		t.Fatal(err)
@@ -371,18 +372,7 @@ func TestTheTimeoutStartsWithTheConnection(t *testing.T) {
 	c := New(400 * time.Millisecond)
 	c.MaxConnsPerHost = 1
 	defer c.Close()
-	tg := mustTarget(t, srv.URL)
-	var wg sync.WaitGroup
-	for i := 0; i < 4; i++ { // 600 ms in all, one at a time
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := c.Post(tg, nil, nil); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
+	burst(t, c, mustTarget(t, srv.URL), 4) // 600 ms in all, one at a time
 }
 
 // Every kept-alive connection the receiver closed is passed over, not only the first.
@@ -398,15 +388,7 @@ func TestManyConnectionsTheReceiverClosed(t *testing.T) {
 	c := New(time.Second)
 	defer c.Close()
 	tg := mustTarget(t, srv.URL)
-	var wg sync.WaitGroup
-	for i := 0; i < 8; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c.Post(tg, nil, nil)
-		}()
-	}
-	wg.Wait()
+	burst(t, c, tg, 8)
 	if n := len(c.idle[tg.hostPort]); n < 2 {
 		t.Fatalf("%d idle connections after a burst", n)
 	}
@@ -461,15 +443,7 @@ func TestSweepClosesWhatReceiversClosed(t *testing.T) {
 	c := New(time.Second)
 	defer c.Close()
 	tg := mustTarget(t, gone.URL)
-	var wg sync.WaitGroup
-	for i := 0; i < 4; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c.Post(tg, nil, nil)
-		}()
-	}
-	wg.Wait()
+	burst(t, c, tg, 4)
 	idle := len(c.idle[tg.hostPort])
 	gone.Close()
 	time.Sleep(50 * time.Millisecond)
