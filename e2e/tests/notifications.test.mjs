@@ -533,7 +533,9 @@ scenario('@rc-ex/ws: auto-recovery after the socket drops: recoveryState Success
 
   // rc-ex checks every 2 s and reconnects with &wsc=<token>, reusing the ws_access_token it
   // cached for 80 % of expires_in (as RingCentral's own widgets do).
-  const result = await Promise.race([outcome, sleep(10_000).then(() => 'timeout')]);
+  let timer;
+  const result = await Promise.race([outcome, new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), 10_000); })]);
+  clearTimeout(timer); // a pending timer would keep the test process alive for the rest of the 10 s
   assert.equal(result, 'Successful', `autoRecoverSuccess within 10 s; autoRecoverError: ${JSON.stringify(errors)}`);
   assert.notEqual(ext.ws, oldWs, 'a new socket');
   assert.equal(ext.connectionDetails.recoveryState, 'Successful');
