@@ -56,7 +56,6 @@ import (
 
 	"github.com/rcemu/rcemu/internal/hookhttp"
 	"github.com/rcemu/rcemu/internal/notify"
-	"github.com/rcemu/rcemu/internal/rc"
 	"github.com/rcemu/rcemu/internal/rctest"
 )
 
@@ -87,28 +86,6 @@ func perfCall(method, url, token string, body any) (int, []byte, error) {
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	return res.StatusCode, b, err
-}
-
-// jsonInt reads the integer after `"name":` in a JSON document (enough for the fields used here,
-// and much cheaper than decoding, so the receivers cost the shared process little).
-func jsonInt(b []byte, name string) int64 {
-	i := bytes.Index(b, []byte(`"`+name+`":`))
-	if i < 0 {
-		return -1
-	}
-	b = b[i+len(name)+3:]
-	var n int64
-	seen := false
-	for _, ch := range b {
-		if ch < '0' || ch > '9' {
-			if seen {
-				break
-			}
-			continue
-		}
-		n, seen = n*10+int64(ch-'0'), true
-	}
-	return n
 }
 
 // perfReceiver is a WebHook receiver: it echoes Validation-Token and times each notification.
@@ -144,7 +121,7 @@ func (rv *perfReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = buf.ReadFrom(r.Body)
 	at := time.Now()
 	b := buf.Bytes()
-	rv.clock.Arrive(rctest.EventKey(jsonInt(b, "extensionId"), jsonInt(b, "sequence")), at)
+	rv.clock.Arrive(rctest.EventKey(rctest.JSONInt(b, "extensionId"), rctest.JSONInt(b, "sequence")), at)
 	rv.pool.Put(buf)
 	w.WriteHeader(200)
 }
@@ -255,29 +232,16 @@ func TestPerfWebHookDelivery(t *testing.T) {
 	for _, rate := range rates {
 		eventRate := float64(rate) / float64(fanout)
 		t.Run(fmt.Sprintf("rate=%d", rate), func(t *testing.T) {
-			clock.Mu.Lock()
-			clock.Lat = clock.Lat[:0]
-			clear(clock.Measured)
-			clock.Mu.Unlock()
-			clock.InWindow.Store(0)
+			clock.Reset()
 			dropped0 := a.Bus.Dropped()
 
 			ctx, cancel := context.WithTimeout(context.Background(), warmup+dur)
 			defer cancel()
 			begin := time.Now()
-			measureFrom := begin.Add(warmup)
+			win := clock.OpenWindow(t, warmup)
+			measureFrom := win.From
 			var published, measuredEvents atomic.Int64
-			var cpu0 time.Duration
 			var wg sync.WaitGroup
-			var stopProfile func()
-			windowOpen := make(chan struct{})
-			go func() {
-				time.Sleep(warmup)
-				stopProfile = rctest.WindowProfile(t)
-				cpu0 = rctest.CPUTime()
-				clock.Window.Store(true)
-				close(windowOpen)
-			}()
 			switch source {
 			case "bus":
 				wg.Add(1)
@@ -299,9 +263,7 @@ func TestPerfWebHookDelivery(t *testing.T) {
 								at := time.Now()
 								measured := at.After(measureFrom)
 								clock.Publish(rctest.EventKey(u.ExtensionID, s), at, measured)
-								a.Bus.Publish(rc.Event{Kind: "presence", AccountID: u.AccountID, ExtensionID: u.ExtensionID, Time: at,
-									Presence: &rc.Presence{ExtensionID: u.ExtensionID, UserStatus: "Available", DndStatus: "TakeAllCalls",
-										AllowSeeMyPresence: true, Sequence: s}})
+								a.PublishPresence(u, s, at)
 								published.Add(1)
 								if measured {
 									measuredEvents.Add(1)
@@ -360,29 +322,12 @@ func TestPerfWebHookDelivery(t *testing.T) {
 			}
 			wg.Wait()
 			<-ctx.Done()
-			<-windowOpen
-			stopProfile()
-			clock.Window.Store(false)
-			window := time.Since(measureFrom)
+			window, cpu := win.Close()
 			got := clock.InWindow.Load()
-			cpu := rctest.CPUTime() - cpu0
 
 			// Stragglers: every notification of a measured event should arrive.
 			want := measuredEvents.Load() * int64(fanout)
-			deadline := time.Now().Add(10 * time.Second)
-			for time.Now().Before(deadline) {
-				clock.Mu.Lock()
-				n := int64(len(clock.Lat))
-				clock.Mu.Unlock()
-				if n >= want {
-					break
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
-			clock.Mu.Lock()
-			lat := slices.Clone(clock.Lat)
-			clock.Mu.Unlock()
-			slices.Sort(lat)
+			lat := clock.Settle(want, 10*time.Second)
 			var att []float64
 			for _, x := range a.Notify.Attempts(2000) {
 				if !x.Validation && x.EventLatencyMs > 0 {
@@ -404,17 +349,7 @@ func TestPerfWebHookDelivery(t *testing.T) {
 			t.Logf("attempt log eventToDeliveryMs (last %d): p50 %.2f ms, p99 %.2f ms, max %.2f ms", len(att), attP(.5), attP(.99), attP(1))
 			t.Logf("bus dropped %d events; CPU %v in the window = %.1f µs per notification (server, generator and receivers together); unplaced arrivals %d",
 				a.Bus.Dropped()-dropped0, cpu.Round(time.Millisecond), float64(cpu.Microseconds())/float64(max(got, 1)), clock.Unknown.Load())
-			verdict := func(ok bool) string {
-				if ok {
-					return "PASS"
-				}
-				return "FAIL"
-			}
-			// Offered exactly 5,000/s, the window cannot count more; 98 % of it, with nothing lost,
-			// is sustaining it.
-			t.Logf("target ≥ 5,000 notifications/s: %s (%.0f/s); target p99 < 50 ms: %s (%s)",
-				verdict(perSec >= 0.98*5000 && rate >= 5000 && int64(len(lat)) >= want), perSec,
-				verdict(rctest.Pct(lat, .99) < 50*time.Millisecond && int64(len(lat)) >= want), rctest.Ms(rctest.Pct(lat, .99)))
+			rctest.LogTargets(t, rate, perSec, lat, want)
 		})
 	}
 }

@@ -33,9 +33,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -43,33 +40,16 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/rcemu/rcemu/internal/rc"
 	"github.com/rcemu/rcemu/internal/rctest"
 )
 
 // bodyInt reads the integer after `"name":` in the notification body of a frame (after
-// `"body":`, since the frame's meta has a wsc sequence of its own); cheaper than decoding.
+// `"body":`, since the frame's meta has a wsc sequence of its own).
 func bodyInt(b []byte, name string) int64 {
 	if i := bytes.Index(b, []byte(`"body":`)); i >= 0 {
 		b = b[i:]
 	}
-	i := bytes.Index(b, []byte(`"`+name+`":`))
-	if i < 0 {
-		return -1
-	}
-	b = b[i+len(name)+3:]
-	var n int64
-	seen := false
-	for _, ch := range b {
-		if ch < '0' || ch > '9' {
-			if seen {
-				break
-			}
-			continue
-		}
-		n, seen = n*10+int64(ch-'0'), true
-	}
-	return n
+	return rctest.JSONInt(b, name)
 }
 
 // openSession gets a ws token, connects, reads ConnectionDetails and subscribes to filter.
@@ -121,11 +101,8 @@ func TestPerfWebSocketFanout(t *testing.T) {
 		rates   = rctest.EnvRates("RCEMU_PERF_RATES", []int{5000})
 		warmup  = rctest.EnvDuration("RCEMU_PERF_WARMUP", 2*time.Second)
 		dur     = rctest.EnvDuration("RCEMU_PERF_DURATION", 10*time.Second)
-		mode    = os.Getenv("RCEMU_PERF_MODE")
+		mode    = rctest.EnvString("RCEMU_PERF_MODE", "account")
 	)
-	if mode == "" {
-		mode = "account"
-	}
 	if mode != "account" && mode != "extension" {
 		t.Fatalf("RCEMU_PERF_MODE=%q: account or extension", mode)
 	}
@@ -133,12 +110,7 @@ func TestPerfWebSocketFanout(t *testing.T) {
 		t.Fatalf("%d sockets need at least %d users (30 subscriptions per user and app)", sockets, (sockets+29)/30)
 	}
 	a := rctest.MustOpenApp(t, rctest.WithSeed(rctest.PerfSeed(t, users)))
-	var us []rctest.PerfUser
-	for _, u := range a.Creds.Users {
-		acc, _ := strconv.ParseInt(u.AccountID, 10, 64)
-		ext, _ := strconv.ParseInt(u.ExtensionID, 10, 64)
-		us = append(us, rctest.PerfUser{AccountID: acc, ExtensionID: ext, Token: a.Login(u).AccessToken})
-	}
+	us := a.LoginAll(t)
 	clock := rctest.NewLatencyClock()
 
 	start := time.Now()
@@ -192,25 +164,13 @@ func TestPerfWebSocketFanout(t *testing.T) {
 	for _, rate := range rates {
 		eventRate := float64(rate) / float64(fanout)
 		t.Run(fmt.Sprintf("rate=%d", rate), func(t *testing.T) {
-			clock.Mu.Lock()
-			clock.Lat = clock.Lat[:0]
-			clear(clock.Measured)
-			clock.Mu.Unlock()
-			clock.InWindow.Store(0)
+			clock.Reset()
 			dropped0 := a.Bus.Dropped()
 			run, cancel := context.WithTimeout(ctx, warmup+dur)
 			defer cancel()
 			begin := time.Now()
-			measureFrom := begin.Add(warmup)
+			w := clock.OpenWindow(t, warmup)
 			var measuredEvents atomic.Int64
-			cpu0 := make(chan time.Duration, 1)
-			stopProfile := make(chan func(), 1)
-			go func() {
-				time.Sleep(warmup)
-				stopProfile <- rctest.WindowProfile(t)
-				cpu0 <- rctest.CPUTime()
-				clock.Window.Store(true)
-			}()
 			tick := time.NewTicker(time.Millisecond)
 			n, i := int64(0), 0
 		loop:
@@ -225,11 +185,9 @@ func TestPerfWebSocketFanout(t *testing.T) {
 						i++
 						s := seq.Add(1)
 						at := time.Now()
-						measured := at.After(measureFrom)
+						measured := at.After(w.From)
 						clock.Publish(rctest.EventKey(u.ExtensionID, s), at, measured)
-						a.Bus.Publish(rc.Event{Kind: "presence", AccountID: u.AccountID, ExtensionID: u.ExtensionID, Time: at,
-							Presence: &rc.Presence{ExtensionID: u.ExtensionID, UserStatus: "Available", DndStatus: "TakeAllCalls",
-								AllowSeeMyPresence: true, Sequence: s}})
+						a.PublishPresence(u, s, at)
 						if measured {
 							measuredEvents.Add(1)
 						}
@@ -237,27 +195,11 @@ func TestPerfWebSocketFanout(t *testing.T) {
 				}
 			}
 			tick.Stop()
-			(<-stopProfile)()
-			clock.Window.Store(false)
-			window := time.Since(measureFrom)
+			window, cpu := w.Close()
 			got := clock.InWindow.Load()
-			cpu := rctest.CPUTime() - <-cpu0
 
 			want := measuredEvents.Load() * int64(fanout)
-			deadline := time.Now().Add(10 * time.Second)
-			for time.Now().Before(deadline) {
-				clock.Mu.Lock()
-				n := int64(len(clock.Lat))
-				clock.Mu.Unlock()
-				if n >= want {
-					break
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
-			clock.Mu.Lock()
-			lat := slices.Clone(clock.Lat)
-			clock.Mu.Unlock()
-			slices.Sort(lat)
+			lat := clock.Settle(want, 10*time.Second)
 			perSec := float64(got) / window.Seconds()
 			t.Logf("offered %d notifications/s (%.1f events/s × %d sockets): received %.0f/s in the %v window (%d)",
 				rate, eventRate, fanout, perSec, window.Round(time.Millisecond), got)
@@ -265,15 +207,7 @@ func TestPerfWebSocketFanout(t *testing.T) {
 				len(lat), measuredEvents.Load(), rctest.Ms(rctest.Pct(lat, .5)), rctest.Ms(rctest.Pct(lat, .9)), rctest.Ms(rctest.Pct(lat, .99)), rctest.Ms(rctest.Pct(lat, 1)), want-int64(len(lat)))
 			t.Logf("bus dropped %d events; CPU %v in the window = %.1f µs per notification (server and clients together); unplaced frames %d",
 				a.Bus.Dropped()-dropped0, cpu.Round(time.Millisecond), float64(cpu.Microseconds())/float64(max(got, 1)), clock.Unknown.Load())
-			verdict := func(ok bool) string {
-				if ok {
-					return "PASS"
-				}
-				return "FAIL"
-			}
-			t.Logf("target ≥ 5,000 notifications/s: %s (%.0f/s); target p99 < 50 ms: %s (%s)",
-				verdict(perSec >= 0.98*5000 && rate >= 5000 && int64(len(lat)) >= want), perSec,
-				verdict(rctest.Pct(lat, .99) < 50*time.Millisecond && int64(len(lat)) >= want), rctest.Ms(rctest.Pct(lat, .99)))
+			rctest.LogTargets(t, rate, perSec, lat, want)
 		})
 	}
 }
