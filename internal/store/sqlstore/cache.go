@@ -28,70 +28,40 @@ func newCache() *cache {
 		byExt: map[int64][]rc.PhoneNumber{}}
 }
 
-func (c *cache) number(n string) (rc.PhoneNumber, bool) {
+// get and put read and fill one of the cache's maps; put keeps nothing if a write came between
+// the read it caches and now (the generation moved).
+func get[K comparable, V any](c *cache, m map[K]V, k K) (V, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	p, ok := c.numbers[n]
-	return p, ok
+	v, ok := m[k]
+	return v, ok
 }
 
-func (c *cache) putNumber(gen uint64, p rc.PhoneNumber) {
+func put[K comparable, V any](c *cache, gen uint64, m map[K]V, k K, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen == gen {
-		c.numbers[p.PhoneNumber] = p
+		m[k] = v
 	}
 }
 
+func (c *cache) number(n string) (rc.PhoneNumber, bool) { return get(c, c.numbers, n) }
+func (c *cache) putNumber(gen uint64, p rc.PhoneNumber) { put(c, gen, c.numbers, p.PhoneNumber, p) }
 func (c *cache) extensionNumbers(ext int64) ([]rc.PhoneNumber, bool) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	ps, ok := c.byExt[ext]
-	return ps, ok
+	return get(c, c.byExt, ext)
 }
-
 func (c *cache) putExtensionNumbers(gen uint64, ext int64, ps []rc.PhoneNumber) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.gen == gen {
-		c.byExt[ext] = ps
-	}
+	put(c, gen, c.byExt, ext, ps)
 }
+func (c *cache) extension(id int64) (rc.Extension, bool) { return get(c, c.ext, id) }
+func (c *cache) account(id int64) (rc.Account, bool)     { return get(c, c.acc, id) }
+func (c *cache) putExtension(gen uint64, e rc.Extension) { put(c, gen, c.ext, e.ID, e) }
+func (c *cache) putAccount(gen uint64, a rc.Account)     { put(c, gen, c.acc, a.ID, a) }
 
 func (c *cache) generation() uint64 {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.gen
-}
-
-func (c *cache) extension(id int64) (rc.Extension, bool) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	e, ok := c.ext[id]
-	return e, ok
-}
-
-func (c *cache) account(id int64) (rc.Account, bool) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	a, ok := c.acc[id]
-	return a, ok
-}
-
-func (c *cache) putExtension(gen uint64, e rc.Extension) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.gen == gen {
-		c.ext[e.ID] = e
-	}
-}
-
-func (c *cache) putAccount(gen uint64, a rc.Account) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.gen == gen {
-		c.acc[a.ID] = a
-	}
 }
 
 func (c *cache) dropExtension(id int64) {
