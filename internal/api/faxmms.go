@@ -10,13 +10,6 @@ import (
 	"github.com/rcemu/rcemu/internal/restapi"
 )
 
-// registerFaxMMS adds the multipart senders: MMS and fax.
-func (h *Handlers) registerFaxMMS(rt *restapi.Router) {
-	ext := v1 + "/account/{accountId}/extension/{extensionId}"
-	rt.Handle("POST", ext+"/mms", h.createMMS, restapi.Options{Permission: "OutboundSMS", MaxBody: messaging.MaxMMSBody})
-	rt.Handle("POST", ext+"/fax", h.createFax, restapi.Options{Permission: "OutboundFaxes", MaxBody: messaging.MaxFaxBody})
-}
-
 // readUploads reads a multipart message request the way the SDKs and the docs send it: the
 // envelope from a JSON part (request.json, json, or the first part of multipart/mixed) or from
 // form fields (from, to repeated, text, country; the fax settings), and the files. Every file
@@ -32,18 +25,19 @@ func readUploads(r *restapi.Request, v any) ([]messaging.Upload, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := m.Decode(v, nil, textFields); err != nil {
-		return nil, err
-	}
 	var ups []messaging.Upload
-	for _, f := range m.Files {
+	err = m.Decode(v, func(f restapi.FilePart) error {
 		if !f.Disposition {
-			return nil, &rc.Error{Status: 400, Code: "MSG-350", TopCode: "MSG-350", Message: "No content disposition"}
+			return &rc.Error{Status: 400, Code: "MSG-350", TopCode: "MSG-350", Message: "No content disposition"}
 		}
 		if strings.TrimSpace(f.FileName) == "" {
-			return nil, &rc.Error{Status: 400, Code: "MSG-351", TopCode: "MSG-351", Message: "No file name in content disposition"}
+			return &rc.Error{Status: 400, Code: "MSG-351", TopCode: "MSG-351", Message: "No file name in content disposition"}
 		}
 		ups = append(ups, messaging.Upload{FileName: f.FileName, ContentType: f.ContentType, Content: f.Content})
+		return nil
+	}, textFields)
+	if err != nil {
+		return nil, err
 	}
 	for _, name := range []string{"attachment", "attachments"} {
 		for _, text := range m.Fields[name] {
@@ -63,7 +57,8 @@ func (h *Handlers) createMMS(w http.ResponseWriter, r *restapi.Request) error {
 // otherwise (POST .../sms, which the messaging guide says sends MMS too) a request that carries
 // files is an MMS and one without is an SMS.
 func (h *Handlers) createTextMessage(w http.ResponseWriter, r *restapi.Request, mms bool) error {
-	if err := h.checkExtension(r); err != nil {
+	snd, err := h.extension(r)
+	if err != nil {
 		return err
 	}
 	var req messaging.SMSRequest
@@ -73,14 +68,14 @@ func (h *Handlers) createTextMessage(w http.ResponseWriter, r *restapi.Request, 
 	}
 	var tm messaging.TextMessage
 	if mms || len(files) > 0 {
-		tm, err = h.Messages.CheckMMS(r.Context(), sender(r), req, files)
+		tm, err = h.Messages.CheckMMS(r.Context(), snd, req, files)
 	} else {
-		tm, err = h.Messages.CheckSMS(r.Context(), sender(r), req, false)
+		tm, err = h.Messages.CheckSMS(r.Context(), snd, req, false)
 	}
 	if err != nil {
 		return err
 	}
-	m, err := h.Messages.SendText(r.Context(), sender(r), tm)
+	m, err := h.Messages.SendText(r.Context(), snd, tm)
 	if err != nil {
 		return err
 	}
@@ -131,7 +126,8 @@ func newFaxResponse(r *restapi.Request, m rc.Message) faxResponse {
 // createFax sends a fax (multipart: the envelope and the documents) or resends a stored one
 // (JSON with originalMessageId). An envelope that cannot be parsed is 400 MSG-349.
 func (h *Handlers) createFax(w http.ResponseWriter, r *restapi.Request) error {
-	if err := h.checkExtension(r); err != nil {
+	snd, err := h.extension(r)
+	if err != nil {
 		return err
 	}
 	var req messaging.FaxRequest
@@ -142,11 +138,11 @@ func (h *Handlers) createFax(w http.ResponseWriter, r *restapi.Request) error {
 		}
 		return err
 	}
-	fx, err := h.Messages.CheckFax(r.Context(), sender(r), req, files)
+	fx, err := h.Messages.CheckFax(r.Context(), snd, req, files)
 	if err != nil {
 		return err
 	}
-	m, err := h.Messages.SendFax(r.Context(), sender(r), fx)
+	m, err := h.Messages.SendFax(r.Context(), snd, fx)
 	if err != nil {
 		return err
 	}

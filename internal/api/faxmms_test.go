@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -90,7 +91,7 @@ func mixedFile(name, ct string, b []byte) mpart {
 	return mpart{h, b}
 }
 
-func buildMultipart(t *testing.T, subtype, boundary string, parts ...mpart) (string, string) {
+func buildMultipart(t testing.TB, subtype, boundary string, parts ...mpart) (string, string) {
 	t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
@@ -150,6 +151,41 @@ func (a *msgApp) messagesState(t *testing.T) string {
 		t.Fatal("state has no messages table")
 	}
 	return string(s.Tables["messages"]) + string(s.Tables["attachments"])
+}
+
+// refusal is a request a sender must refuse: parts sent as multipart/subtype, or else raw sent
+// as ct.
+type refusal struct {
+	name    string
+	path    string // "" for the sender under test
+	subtype string
+	parts   []mpart
+	raw, ct string
+	status  int
+	code    string
+	param   string // the error's parameterName, when set
+}
+
+// checkRefusals sends each request to path (or its own) and checks the error it gets.
+func (a *msgApp) checkRefusals(t *testing.T, path string, cases []refusal) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := cmp.Or(tc.path, path)
+			var r *rctest.Response
+			if tc.parts != nil {
+				r = a.postParts(t, p, a.ada, tc.subtype, tc.parts...)
+			} else {
+				r = a.post(p, a.ada, tc.ct, tc.raw)
+			}
+			if r.Status != tc.status || r.ErrorCode(t) != tc.code {
+				t.Fatalf("%d %s, want %d %s", r.Status, r.Body, tc.status, tc.code)
+			}
+			if tc.param != "" && paramName(t, r) != tc.param {
+				t.Fatalf("parameterName = %q, want %q: %s", paramName(t, r), tc.param, r.Body)
+			}
+		})
+	}
 }
 
 func paramName(t *testing.T, r *rctest.Response) string {
@@ -364,16 +400,7 @@ func TestMMSErrorsLeaveTheStoreUnchanged(t *testing.T) {
 		eleven = append(eleven, formFile("attachments", fmt.Sprintf("p%d.png", i), "image/png", pic))
 	}
 	before := a.messagesState(t)
-	for _, tc := range []struct {
-		name    string
-		subtype string
-		parts   []mpart
-		raw     string // a raw body with ct instead of parts
-		ct      string
-		status  int
-		code    string
-		param   string
-	}{
+	a.checkRefusals(t, mmsPath, []refusal{
 		{name: "unsupported type", subtype: "form-data", parts: []mpart{env(), formFile("attachments", "setup.exe", "application/x-msdownload", []byte("MZ"))}, status: 415, code: "MSG-348"},
 		{name: "unknown octet-stream", subtype: "form-data", parts: []mpart{env(), formFile("attachments", "blob.bin", "application/octet-stream", []byte("??"))}, status: 415, code: "MSG-348"},
 		{name: "too large together", subtype: "form-data", parts: []mpart{env(), formFile("attachments", "a.png", "image/png", big), formFile("attachments", "b.png", "image/png", big)}, status: 400, code: "MSG-337"},
@@ -390,22 +417,7 @@ func TestMMSErrorsLeaveTheStoreUnchanged(t *testing.T) {
 		{name: "malformed multipart", raw: "--b\r\nContent-Type: text/plain\r\n\r\nno end", ct: "multipart/form-data; boundary=b", status: 400, code: "CMN-104"},
 		{name: "multipart without boundary", raw: "x", ct: "multipart/form-data", status: 415, code: "AGW-415"},
 		{name: "over 10 MB", raw: strings.Repeat("x", 10<<20+1), ct: "multipart/form-data; boundary=b", status: 413, code: "AGW-413"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var r *rctest.Response
-			if tc.parts != nil {
-				r = a.postParts(t, mmsPath, a.ada, tc.subtype, tc.parts...)
-			} else {
-				r = a.post(mmsPath, a.ada, tc.ct, tc.raw)
-			}
-			if r.Status != tc.status || r.ErrorCode(t) != tc.code {
-				t.Fatalf("%d %s, want %d %s", r.Status, r.Body, tc.status, tc.code)
-			}
-			if tc.param != "" && paramName(t, r) != tc.param {
-				t.Fatalf("parameterName = %q, want %q: %s", paramName(t, r), tc.param, r.Body)
-			}
-		})
-	}
+	})
 	if after := a.messagesState(t); after != before {
 		t.Fatal("refused MMS changed the store")
 	}
@@ -695,16 +707,7 @@ func TestFaxErrorsLeaveTheStoreUnchanged(t *testing.T) {
 		return rcexJSON(t, e)
 	}
 	before := a.messagesState(t)
-	for _, tc := range []struct {
-		name    string
-		path    string
-		subtype string
-		parts   []mpart
-		raw, ct string
-		status  int
-		code    string
-		param   string
-	}{
+	a.checkRefusals(t, faxPath, []refusal{
 		{name: "no attachment", subtype: "form-data", parts: []mpart{env(nil)}, status: 400, code: "CMN-100", param: "attachment"},
 		{name: "unparsable envelope", subtype: "form-data", parts: []mpart{{header("Content-Disposition", `form-data; name="request.json"; filename="request.json"`, "Content-Type", "application/json"), []byte(`{"to":[`)}, doc()}, status: 400, code: "MSG-349"},
 		{name: "unparsable mixed envelope", subtype: "mixed", parts: []mpart{{header("Content-Type", "application/json"), []byte(`nope`)}, mixedFile("a.pdf", "application/pdf", pdf)}, status: 400, code: "MSG-349"},
@@ -723,26 +726,7 @@ func TestFaxErrorsLeaveTheStoreUnchanged(t *testing.T) {
 		{name: "bad iso code", subtype: "form-data", parts: []mpart{env(map[string]any{"isoCode": "USA"}), doc()}, status: 400, code: "CMN-101", param: "isoCode"},
 		{name: "wrong media type", raw: "hello", ct: "text/plain", status: 415, code: "AGW-415"},
 		{name: "JSON without originalMessageId", raw: `{"to":[{"phoneNumber":"+12025550100"}]}`, ct: "application/json", status: 400, code: "CMN-100", param: "attachment"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			path := tc.path
-			if path == "" {
-				path = faxPath
-			}
-			var r *rctest.Response
-			if tc.parts != nil {
-				r = a.postParts(t, path, a.ada, tc.subtype, tc.parts...)
-			} else {
-				r = a.post(path, a.ada, tc.ct, tc.raw)
-			}
-			if r.Status != tc.status || r.ErrorCode(t) != tc.code {
-				t.Fatalf("%d %s, want %d %s", r.Status, r.Body, tc.status, tc.code)
-			}
-			if tc.param != "" && paramName(t, r) != tc.param {
-				t.Fatalf("parameterName = %q, want %q: %s", paramName(t, r), tc.param, r.Body)
-			}
-		})
-	}
+	})
 	if after := a.messagesState(t); after != before {
 		t.Fatal("refused faxes changed the store")
 	}
@@ -755,15 +739,8 @@ func FuzzFaxMMSMultipart(f *testing.F) {
 	a := rctest.MustOpenApp(f)
 	tok := a.Login(a.User(0, "101")).AccessToken
 	seed := func(path, subtype string, parts ...mpart) {
-		var buf bytes.Buffer
-		w := multipart.NewWriter(&buf)
-		w.SetBoundary("fuzzb")
-		for _, p := range parts {
-			pw, _ := w.CreatePart(p.hdr)
-			pw.Write(p.body)
-		}
-		w.Close()
-		f.Add(path == faxPath, "multipart/"+subtype+"; boundary=fuzzb", buf.Bytes())
+		ct, body := buildMultipart(f, subtype, "fuzzb", parts...)
+		f.Add(path == faxPath, ct, []byte(body))
 	}
 	env := []byte(`{"from":{"phoneNumber":"+16505550101"},"to":[{"phoneNumber":"+16505550102"}],"text":"x"}`)
 	jsonPart := mpart{header("Content-Disposition", `form-data; name="request.json"; filename="request.json"`, "Content-Type", "application/json"), env}

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,7 +34,8 @@ func (h *Handlers) registerMessages(rt *restapi.Router) {
 	rt.Handle("DELETE", ext+"/message-store/{messageId}", h.deleteMessage, edit)
 	rt.Handle("GET", ext+"/message-store/{messageId}/content/{attachmentId}", h.readMessageContent, read)
 	rt.Handle("GET", ext+"/message-sync", h.syncMessages, read)
-	h.registerFaxMMS(rt)
+	rt.Handle("POST", ext+"/mms", h.createMMS, restapi.Options{Permission: "OutboundSMS", MaxBody: messaging.MaxMMSBody})
+	rt.Handle("POST", ext+"/fax", h.createFax, restapi.Options{Permission: "OutboundFaxes", MaxBody: messaging.MaxFaxBody})
 }
 
 // --- wire shapes ---
@@ -141,13 +143,15 @@ func newMessageRecord(r *restapi.Request, m rc.Message) messageRecord {
 	return rec
 }
 
-func sender(r *restapi.Request) messaging.Sender {
-	return messaging.Sender{AccountID: r.AccountID, ExtensionID: r.ExtensionID}
+// extension loads {extensionId}, which must name an extension of the account; the senders hand
+// it to the messaging service, which then need not read it again.
+func (h *Handlers) extension(r *restapi.Request) (rc.Extension, error) {
+	return h.Directory.Extension(r.Context(), r.AccountID, r.ExtensionID)
 }
 
 // checkExtension makes sure {extensionId} names an extension of the account.
 func (h *Handlers) checkExtension(r *restapi.Request) error {
-	_, err := h.Directory.Extension(r.Context(), r.AccountID, r.ExtensionID)
+	_, err := h.extension(r)
 	return err
 }
 
@@ -159,14 +163,15 @@ func (h *Handlers) createSMS(w http.ResponseWriter, r *restapi.Request) error {
 }
 
 func (h *Handlers) createPager(w http.ResponseWriter, r *restapi.Request) error {
-	if err := h.checkExtension(r); err != nil {
+	snd, err := h.extension(r)
+	if err != nil {
 		return err
 	}
 	var req messaging.PagerRequest
 	if err := r.DecodeJSON(&req); err != nil {
 		return err
 	}
-	m, err := h.Messages.SendPager(r.Context(), sender(r), req)
+	m, err := h.Messages.SendPager(r.Context(), snd, req)
 	if err != nil {
 		return err
 	}
@@ -244,16 +249,13 @@ func listFilter(r *restapi.Request, eff *query.Values, withDefaults bool) (store
 	if f.Distinct, err = q.Bool("distinctConversations", false); err != nil {
 		return f, err
 	}
-	dateTo, hasTo, err := q.Time("dateTo")
-	if err != nil {
+	// An absent date is the zero time: no bound.
+	var hasTo, hasFrom bool
+	if f.DateTo, hasTo, err = q.Time("dateTo"); err != nil {
 		return f, err
 	}
-	dateFrom, hasFrom, err := q.Time("dateFrom")
-	if err != nil {
+	if f.DateFrom, hasFrom, err = q.Time("dateFrom"); err != nil {
 		return f, err
-	}
-	if hasTo {
-		f.DateTo = dateTo
 	}
 	if withDefaults {
 		if len(f.Availabilities) == 0 {
@@ -262,20 +264,17 @@ func listFilter(r *restapi.Request, eff *query.Values, withDefaults bool) (store
 		}
 		if !hasFrom {
 			// The platform rounds its default up to the minute and echoes it.
-			end := dateTo
+			end := f.DateTo
 			if !hasTo {
 				end = r.Now
 			}
-			dateFrom = end.Add(-24 * time.Hour)
-			if t := dateFrom.Truncate(time.Minute); !t.Equal(dateFrom) {
-				dateFrom = t.Add(time.Minute)
+			from := end.Add(-24 * time.Hour)
+			if t := from.Truncate(time.Minute); !t.Equal(from) {
+				from = t.Add(time.Minute)
 			}
-			hasFrom = true
-			eff.Add("dateFrom", rc.FormatTime(dateFrom))
+			f.DateFrom = from
+			eff.Add("dateFrom", rc.FormatTime(from))
 		}
-	}
-	if hasFrom {
-		f.DateFrom = dateFrom
 	}
 	if !f.DateTo.IsZero() && !f.DateFrom.IsZero() && f.DateFrom.After(f.DateTo) {
 		return f, rc.Invalid("dateFrom")
@@ -428,6 +427,9 @@ func (h *Handlers) deleteMessage(w http.ResponseWriter, r *restapi.Request) erro
 	return restapi.MultiStatus(w, r, parts)
 }
 
+// deleteTypes are the values deleteMessagesByFilter's type takes.
+var deleteTypes = append(slices.Clone(rc.MessageTypes), "All")
+
 func (h *Handlers) deleteMessagesByFilter(w http.ResponseWriter, r *restapi.Request) error {
 	if err := h.checkExtension(r); err != nil {
 		return err
@@ -441,7 +443,7 @@ func (h *Handlers) deleteMessagesByFilter(w http.ResponseWriter, r *restapi.Requ
 	if len(f.ConversationIDs) > messaging.MaxConversations {
 		return rc.Invalid("conversationId")
 	}
-	types, err := q.Enum("type", append(append([]string{}, rc.MessageTypes...), "All"))
+	types, err := q.Enum("type", deleteTypes)
 	if err != nil {
 		return err
 	}

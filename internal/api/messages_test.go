@@ -265,32 +265,24 @@ func TestMessageStoreFilters(t *testing.T) {
 	if !strings.Contains(all["uri"].(string), "availability=Alive&dateFrom=") || !strings.HasSuffix(all["uri"].(string), "&page=1&perPage=100") {
 		t.Fatalf("uri does not echo the defaults: %v", all["uri"])
 	}
-	count := func(q string) int { return len(records(a.list(t, a.ada, q))) }
-	if n := count("?messageType=SMS"); n != 3 {
-		t.Errorf("SMS = %d, want 3", n)
-	}
-	if n := count("?messageType=SMS&messageType=Pager"); n != 4 {
-		t.Errorf("SMS+Pager = %d, want 4", n)
-	}
-	if n := count("?readStatus=Unread"); n != 2 {
-		t.Errorf("Unread = %d, want 2", n)
-	}
-	if n := count("?direction=Outbound"); n != 1 {
-		t.Errorf("Outbound = %d", n)
-	}
-	if n := count("?phoneNumber=%2B14155550123"); n != 3 {
-		t.Errorf("phoneNumber = %d", n)
-	}
-	if n := count("?distinctConversations=true"); n != 2 {
-		t.Errorf("distinct = %d", n)
-	}
 	// conversationId exceeds JSON's safe integers: use conversation.id, as JavaScript clients must.
 	conv := records(a.list(t, a.ada, "?messageType=SMS"))[0]["conversation"].(map[string]any)["id"]
-	if n := count(fmt.Sprintf("?conversationId=%s", conv)); n != 3 {
-		t.Errorf("conversation = %d", n)
-	}
-	if n := count("?dateFrom=" + url.QueryEscape(time.Now().UTC().Add(-150*time.Minute).Format(time.RFC3339))); n != 1 {
-		t.Errorf("dateFrom 2.5 h ago = %d, want 1 (the pager)", n)
+	for _, tc := range []struct {
+		name, query string
+		want        int
+	}{
+		{"SMS", "?messageType=SMS", 3},
+		{"SMS+Pager", "?messageType=SMS&messageType=Pager", 4},
+		{"Unread", "?readStatus=Unread", 2},
+		{"Outbound", "?direction=Outbound", 1},
+		{"phoneNumber", "?phoneNumber=%2B14155550123", 3},
+		{"distinct", "?distinctConversations=true", 2},
+		{"conversation", fmt.Sprintf("?conversationId=%s", conv), 3},
+		{"dateFrom 2.5 h ago (the pager)", "?dateFrom=" + url.QueryEscape(time.Now().UTC().Add(-150*time.Minute).Format(time.RFC3339)), 1},
+	} {
+		if n := len(records(a.list(t, a.ada, tc.query))); n != tc.want {
+			t.Errorf("%s = %d, want %d", tc.name, n, tc.want)
+		}
 	}
 	page := a.list(t, a.ada, "?perPage=2&page=2")
 	if p := page["paging"].(map[string]any); p["totalElements"] != 4.0 || p["page"] != 2.0 || len(page["records"].([]any)) != 2 {

@@ -152,33 +152,26 @@ func (r FaxRequest) IsResend() bool {
 // faxResolution is High or Low (default Low); coverIndex is 0-13 (absent: 0, the outbound fax
 // settings' default, which rcemu keeps at none); coverPageText is at most 1024 characters;
 // sendTime is an ISO date-time. A request with originalMessageId resends a stored fax.
-func (s *Service) CheckFax(ctx context.Context, snd Sender, req FaxRequest, files []Upload) (Fax, error) {
-	sender, err := s.faxSender(ctx, snd)
-	if err != nil {
+func (s *Service) CheckFax(ctx context.Context, sender rc.Extension, req FaxRequest, files []Upload) (Fax, error) {
+	if err := checkFaxSender(sender); err != nil {
 		return Fax{}, err
 	}
 	if req.IsResend() && len(files) == 0 {
-		return s.checkResend(ctx, snd, sender, req)
+		return s.checkResend(ctx, sender, req)
 	}
 	docs := make([]faxDoc, 0, len(files))
 	total := 0
 	for _, f := range files {
-		if len(f.Content) == 0 {
-			return Fax{}, emptyAttachment(f)
-		}
-		ct := ResolveType(f)
-		if !faxType(ct) {
-			if ct == "" {
-				ct = f.ContentType
-			}
-			return Fax{}, unsupportedType(ct)
+		ct, err := checkUpload(f, faxType)
+		if err != nil {
+			return Fax{}, err
 		}
 		total += len(f.Content)
-		docs = append(docs, faxDoc{Upload: f, contentType: ct, kind: DocumentKind(ct, f.Content), pages: PageCount(ct, f.Content)})
+		kind := DocumentKind(ct, f.Content)
+		docs = append(docs, faxDoc{Upload: f, contentType: ct, kind: kind, pages: pagesOf(kind, f.Content)})
 	}
 	if total > MaxFaxSize {
-		return Fax{}, msgError(400, "MSG-337",
-			fmt.Sprintf("Attachment size limit exceeded: %d bytes, the limit is %d bytes for all attachments", total, MaxFaxSize), "attachment")
+		return Fax{}, attachmentsTooLarge(total, MaxFaxSize, "attachment")
 	}
 	fx, err := checkFaxEnvelope(req)
 	if err != nil {
@@ -203,21 +196,14 @@ func (s *Service) CheckFax(ctx context.Context, snd Sender, req FaxRequest, file
 	return fx, nil
 }
 
-func (s *Service) faxSender(ctx context.Context, snd Sender) (rc.Extension, error) {
-	sender, err := s.Store.Extension(ctx, snd.AccountID, snd.ExtensionID)
-	if errors.Is(err, store.ErrNotFound) {
-		return sender, rc.NotFound("extensionId")
-	}
-	if err != nil {
-		return sender, err
-	}
+func checkFaxSender(sender rc.Extension) error {
 	if !faxExtensionTypes[sender.Type] {
-		return sender, msgError(403, "MSG-340", fmt.Sprintf("Outbound fax is not available for extension type [%s]", sender.Type), "")
+		return msgError(403, "MSG-340", fmt.Sprintf("Outbound fax is not available for extension type [%s]", sender.Type), "")
 	}
 	if sender.Status != "" && sender.Status != "Enabled" {
-		return sender, msgError(403, "MSG-341", fmt.Sprintf("Outbound fax is not allowed for extension [%d]", sender.ID), "")
+		return msgError(403, "MSG-341", fmt.Sprintf("Outbound fax is not allowed for extension [%d]", sender.ID), "")
 	}
-	return sender, nil
+	return nil
 }
 
 // checkFaxEnvelope checks what a new fax and a resend share: recipients, resolution, cover page,
@@ -347,7 +333,7 @@ func (s *Service) faxFrom(ctx context.Context, sender rc.Extension) (rc.Party, e
 
 // checkResend validates a resend: the original is a fax of the caller's store that is not
 // waiting to be sent (406 MSG-343 otherwise); without `to` it goes to the original recipients.
-func (s *Service) checkResend(ctx context.Context, snd Sender, sender rc.Extension, req FaxRequest) (Fax, error) {
+func (s *Service) checkResend(ctx context.Context, sender rc.Extension, req FaxRequest) (Fax, error) {
 	var raw string
 	if err := json.Unmarshal(req.OriginalMessageID, &raw); err != nil {
 		var n json.Number
@@ -360,7 +346,7 @@ func (s *Service) checkResend(ctx context.Context, snd Sender, sender rc.Extensi
 	if err != nil || mid <= 0 {
 		return Fax{}, rc.Invalid("originalMessageId")
 	}
-	orig, err := s.Store.Message(ctx, snd.ExtensionID, mid)
+	orig, err := s.Store.Message(ctx, sender.ID, mid)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && (orig.Type != "Fax" || orig.Availability == "Purged")) {
 		return Fax{}, rc.BadReference("originalMessageId")
 	}
@@ -419,9 +405,9 @@ func (s *Service) checkResend(ctx context.Context, snd Sender, sender rc.Extensi
 // when it goes to outside numbers: then every recipient gets its status (Sent, or SendingFailed
 // with a faxErrorCode), hosted numbers get the fax in their owner's store as an inbound Fax, and
 // the fax's own status aggregates its recipients'. Until then it stays Queued.
-func (s *Service) SendFax(ctx context.Context, snd Sender, fx Fax) (rc.Message, error) {
+func (s *Service) SendFax(ctx context.Context, sender rc.Extension, fx Fax) (rc.Message, error) {
 	now := s.Clock.Now()
-	out := &rc.Message{AccountID: snd.AccountID, ExtensionID: snd.ExtensionID, Type: "Fax", Direction: "Outbound",
+	out := &rc.Message{AccountID: sender.AccountID, ExtensionID: sender.ID, Type: "Fax", Direction: "Outbound",
 		Availability: "Alive", ReadStatus: "Read", MessageStatus: "Queued", Priority: "Normal", From: fx.From,
 		CreationTime: now, LastModifiedTime: now, FaxResolution: fx.Resolution, FaxPageCount: fx.Pages,
 		CoverIndex: fx.CoverIndex, CoverPageText: fx.CoverPageText,
@@ -473,7 +459,9 @@ func (s *Service) SendFax(ctx context.Context, snd Sender, fx Fax) (rc.Message, 
 	}
 	answer.ID, answer.Attachments, answer.Seq = out.ID, cloneAttachments(out.Attachments), out.Seq
 	s.publish(msgs, nil)
-	s.kick()
+	if out.Pending != nil {
+		s.Kick() // a fax sent at once has nothing left for the scheduler
+	}
 	return answer, nil
 }
 
@@ -672,22 +660,17 @@ func renderFax(fx Fax, docs []faxDoc, now time.Time) []byte {
 // WritePDF writes a PDF of Letter pages, each showing its lines in Courier 10 pt. Characters
 // outside printable ASCII show as "?".
 func WritePDF(pages [][]string) []byte {
-	var b bytes.Buffer
-	var offsets []int
-	obj := func(body string) {
-		offsets = append(offsets, b.Len())
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", len(offsets), body)
-	}
-	b.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-	obj("<< /Type /Catalog /Pages 2 0 R >>")
+	var w pdfWriter
+	w.b.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+	w.obj("<< /Type /Catalog /Pages 2 0 R >>")
 	var kids strings.Builder
 	for i := range pages {
 		fmt.Fprintf(&kids, "%d 0 R ", 4+2*i)
 	}
-	obj(fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.TrimSpace(kids.String()), len(pages)))
-	obj("<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding >>")
+	w.obj(fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.TrimSpace(kids.String()), len(pages)))
+	w.obj("<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding >>")
 	for i, lines := range pages {
-		obj(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5+2*i))
+		w.obj(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5+2*i))
 		var c strings.Builder
 		c.WriteString("BT /F1 10 Tf 11 TL 36 756 Td\n")
 		for _, line := range lines {
@@ -696,15 +679,9 @@ func WritePDF(pages [][]string) []byte {
 			c.WriteString(") Tj T*\n")
 		}
 		c.WriteString("ET")
-		obj(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", c.Len(), c.String()))
+		w.obj(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", c.Len(), c.String()))
 	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)
-	for _, o := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offsets)+1, xref)
-	return b.Bytes()
+	return w.finish()
 }
 
 // pdfString escapes a line for a PDF literal string. "/" is written in octal so that a text

@@ -2,6 +2,7 @@ package messaging
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"mime"
@@ -117,37 +118,43 @@ func baseType(contentType string) string {
 	return strings.TrimSpace(mt)
 }
 
-func emptyAttachment(u Upload) *rc.Error {
-	msg := "Attachment body is empty"
-	if u.FileName != "" {
-		msg += fmt.Sprintf(" [%s]", u.FileName)
+// checkUpload is what MMS attachments and fax documents share: the file is not empty (MSG-347)
+// and the type it resolves to is one accept takes (415 MSG-348, naming the declared type when
+// nothing resolved). It returns the resolved type.
+func checkUpload(u Upload, accept func(contentType string) bool) (string, error) {
+	if len(u.Content) == 0 {
+		msg := "Attachment body is empty"
+		if u.FileName != "" {
+			msg += fmt.Sprintf(" [%s]", u.FileName)
+		}
+		return "", msgError(400, "MSG-347", msg, "attachment")
 	}
-	return msgError(400, "MSG-347", msg, "attachment")
+	ct := ResolveType(u)
+	if accept(ct) {
+		return ct, nil
+	}
+	shown := cmp.Or(ct, u.ContentType, "application/octet-stream")
+	return "", msgError(415, "MSG-348", fmt.Sprintf("Unsupported attachment media type [%s]", shown), "attachment")
 }
 
-func unsupportedType(contentType string) *rc.Error {
-	if contentType == "" {
-		contentType = "application/octet-stream"
-	}
-	return msgError(415, "MSG-348", fmt.Sprintf("Unsupported attachment media type [%s]", contentType), "attachment")
+// attachmentsTooLarge is MSG-337 for attachments over their size limit together.
+func attachmentsTooLarge(total, limit int, param string) *rc.Error {
+	return msgError(400, "MSG-337",
+		fmt.Sprintf("Attachment size limit exceeded: %d bytes, the limit is %d bytes for all attachments", total, limit), param)
 }
+
+func mmsType(contentType string) bool { return mmsTypes[baseType(contentType)] }
 
 // CheckMMS validates an MMS: the text part as an SMS (the text may be empty or absent), the
 // sender's MmsSender feature, and the attachments: each non-empty (MSG-347) and of a type MMS
 // carries (415 MSG-348), at least one (CMN-100), at most ten, and 1.5 MB together (MSG-337).
-func (s *Service) CheckMMS(ctx context.Context, snd Sender, req SMSRequest, files []Upload) (TextMessage, error) {
+func (s *Service) CheckMMS(ctx context.Context, sender rc.Extension, req SMSRequest, files []Upload) (TextMessage, error) {
 	atts := make([]rc.Attachment, 0, len(files))
 	total := 0
 	for _, f := range files {
-		if len(f.Content) == 0 {
-			return TextMessage{}, emptyAttachment(f)
-		}
-		ct := ResolveType(f)
-		if !mmsTypes[baseType(ct)] {
-			if ct == "" {
-				ct = f.ContentType
-			}
-			return TextMessage{}, unsupportedType(ct)
+		ct, err := checkUpload(f, mmsType)
+		if err != nil {
+			return TextMessage{}, err
 		}
 		total += len(f.Content)
 		atts = append(atts, rc.Attachment{Type: "MmsAttachment", ContentType: ct, FileName: f.FileName,
@@ -157,7 +164,7 @@ func (s *Service) CheckMMS(ctx context.Context, snd Sender, req SMSRequest, file
 		empty := ""
 		req.Text = &empty
 	}
-	tm, err := s.CheckSMS(ctx, snd, req, true)
+	tm, err := s.CheckSMS(ctx, sender, req, true)
 	if err != nil {
 		return TextMessage{}, err
 	}
@@ -169,8 +176,7 @@ func (s *Service) CheckMMS(ctx context.Context, snd Sender, req SMSRequest, file
 			fmt.Sprintf("Attachment size limit exceeded: at most %d attachments per message", MaxMMSAttachments), "attachments")
 	}
 	if total > MaxMMSSize {
-		return TextMessage{}, msgError(400, "MSG-337",
-			fmt.Sprintf("Attachment size limit exceeded: %d bytes, the limit is %d bytes for all attachments", total, MaxMMSSize), "attachments")
+		return TextMessage{}, attachmentsTooLarge(total, MaxMMSSize, "attachments")
 	}
 	tm.Attachments = atts
 	return tm, nil

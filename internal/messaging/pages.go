@@ -51,7 +51,12 @@ func DocumentKind(contentType string, content []byte) string {
 
 // PageCount returns the number of fax pages a document makes; never less than 1.
 func PageCount(contentType string, content []byte) int {
-	switch DocumentKind(contentType, content) {
+	return pagesOf(DocumentKind(contentType, content), content)
+}
+
+// pagesOf is PageCount for a document whose kind is known.
+func pagesOf(kind string, content []byte) int {
+	switch kind {
 	case KindPDF:
 		return max(PDFPages(content), 1)
 	case KindTIFF:

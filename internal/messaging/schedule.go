@@ -3,22 +3,20 @@ package messaging
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/rcemu/rcemu/internal/rc"
 )
 
-// kick wakes the scheduler: something may have become due.
-func (s *Service) kick() {
+// Kick wakes the scheduler to look for due status changes again: a send scheduled one, or the
+// messages changed behind its back (reset, import).
+func (s *Service) Kick() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
 }
-
-// Kick tells the scheduler that the messages changed behind its back (reset, import), so that
-// it looks for due status changes again.
-func (s *Service) Kick() { s.kick() }
 
 // Run applies due status changes until ctx ends. It knows when the next one is due and looks at
 // the store only once the clock (which also runs by itself, and can be moved) has reached it,
@@ -93,11 +91,7 @@ func (s *Service) ForceStatus(ctx context.Context, messageID int64, status, erro
 	if err != nil {
 		return m, err
 	}
-	valid := false
-	for _, st := range rc.MessageStatuses {
-		valid = valid || st == status
-	}
-	if !valid {
+	if !slices.Contains(rc.MessageStatuses, status) {
 		return m, rc.Invalid("messageStatus")
 	}
 	applyStatus(&m, rc.StatusChange{At: s.Clock.Now(), Status: status, ErrorCode: errorCode})

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rcemu/rcemu/internal/rc"
 	"github.com/rcemu/rcemu/internal/store"
@@ -30,25 +31,20 @@ type SMSRequest struct {
 	} `json:"country"`
 }
 
-// Sender is who sends: the caller's extension.
-type Sender struct {
-	AccountID, ExtensionID int64
-}
-
 func msgError(status int, code, msg, param string) *rc.Error {
 	return &rc.Error{Status: status, Code: code, TopCode: code, Message: msg, Param: param}
 }
 
 // checkSender validates `from` against the sender's own numbers and the feature it needs
 // (SmsSender or MmsSender).
-func (s *Service) checkSender(ctx context.Context, snd Sender, from string, feature string) (rc.PhoneNumber, error) {
+func (s *Service) checkSender(ctx context.Context, sender rc.Extension, from string, feature string) (rc.PhoneNumber, error) {
 	if from == "" {
 		return rc.PhoneNumber{}, rc.Missing("from.phoneNumber")
 	}
 	if !e164RE.MatchString(from) {
 		return rc.PhoneNumber{}, rc.Invalid("from.phoneNumber")
 	}
-	nums, _, err := s.Store.ListPhoneNumbers(ctx, store.PhoneNumberFilter{AccountID: snd.AccountID, ExtensionID: snd.ExtensionID})
+	nums, _, err := s.Store.ListPhoneNumbers(ctx, store.PhoneNumberFilter{AccountID: sender.AccountID, ExtensionID: sender.ID})
 	if err != nil {
 		return rc.PhoneNumber{}, err
 	}
@@ -80,8 +76,9 @@ type TextMessage struct {
 	Attachments []rc.Attachment
 }
 
-// CheckSMS validates an SMS request body.
-func (s *Service) CheckSMS(ctx context.Context, snd Sender, req SMSRequest, mms bool) (TextMessage, error) {
+// CheckSMS validates an SMS request body. The sender, here and in every other sending method, is
+// the caller's extension as the handler has already loaded it.
+func (s *Service) CheckSMS(ctx context.Context, sender rc.Extension, req SMSRequest, mms bool) (TextMessage, error) {
 	if req.From == nil {
 		return TextMessage{}, rc.Missing("from")
 	}
@@ -89,7 +86,8 @@ func (s *Service) CheckSMS(ctx context.Context, snd Sender, req SMSRequest, mms 
 	if mms {
 		feature = "MmsSender"
 	}
-	if _, err := s.checkSender(ctx, snd, strings.TrimSpace(req.From.PhoneNumber), feature); err != nil {
+	from := strings.TrimSpace(req.From.PhoneNumber)
+	if _, err := s.checkSender(ctx, sender, from, feature); err != nil {
 		return TextMessage{}, err
 	}
 	if len(req.To) == 0 {
@@ -98,7 +96,7 @@ func (s *Service) CheckSMS(ctx context.Context, snd Sender, req SMSRequest, mms 
 	if len(req.To) > MaxRecipients {
 		return TextMessage{}, msgError(400, "MSG-381", fmt.Sprintf("Exceeded max recipients for Group MMS: [%d]", MaxRecipients), "to")
 	}
-	tm := TextMessage{Type: "SMS", From: strings.TrimSpace(req.From.PhoneNumber)}
+	tm := TextMessage{Type: "SMS", From: from}
 	for _, t := range req.To {
 		n := strings.TrimSpace(t.PhoneNumber)
 		if n == "" {
@@ -115,25 +113,26 @@ func (s *Service) CheckSMS(ctx context.Context, snd Sender, req SMSRequest, mms 
 		return TextMessage{}, rc.Missing("text")
 	}
 	tm.Text = *req.Text
-	if utf8Len(tm.Text) > MaxTextLength {
-		return TextMessage{}, msgError(400, "MSG-338", fmt.Sprintf("Message size limit exceeded: the text has more than %d characters", MaxTextLength), "text")
+	if err := checkTextLength(tm.Text); err != nil {
+		return TextMessage{}, err
 	}
 	return tm, nil
 }
 
-func utf8Len(s string) int { return len([]rune(s)) }
+func checkTextLength(text string) error {
+	if utf8.RuneCountInString(text) > MaxTextLength {
+		return msgError(400, "MSG-338", fmt.Sprintf("Message size limit exceeded: the text has more than %d characters", MaxTextLength), "text")
+	}
+	return nil
+}
 
 // SendText stores an outbound SMS or MMS in the sender's store, an inbound copy in the store of
 // every hosted recipient, and sends the rest out. It returns the sender's record as the platform
 // answers it: Queued.
-func (s *Service) SendText(ctx context.Context, snd Sender, tm TextMessage) (rc.Message, error) {
-	sender, err := s.Store.Extension(ctx, snd.AccountID, snd.ExtensionID)
-	if err != nil {
-		return rc.Message{}, err
-	}
+func (s *Service) SendText(ctx context.Context, sender rc.Extension, tm TextMessage) (rc.Message, error) {
 	now := s.Clock.Now()
 	conv := rc.ConversationID(append([]string{tm.From}, tm.To...)...)
-	out := &rc.Message{AccountID: snd.AccountID, ExtensionID: snd.ExtensionID, Type: "SMS", Direction: "Outbound",
+	out := &rc.Message{AccountID: sender.AccountID, ExtensionID: sender.ID, Type: "SMS", Direction: "Outbound",
 		Availability: "Alive", ReadStatus: "Read", MessageStatus: "Queued", Priority: "Normal",
 		From: rc.Party{PhoneNumber: tm.From, Name: sender.Name, Location: ""}, Subject: tm.Text, ConversationID: conv,
 		CreationTime: now, LastModifiedTime: now, SMSAttempts: 1, SegmentCount: segments(tm.Text)}
@@ -178,7 +177,7 @@ func (s *Service) SendText(ctx context.Context, snd Sender, tm TextMessage) (rc.
 	answer.ID, answer.Attachments, answer.Seq = out.ID, cloneAttachments(out.Attachments), out.Seq
 	s.publish(msgs, nil)
 	if out.Pending != nil {
-		s.kick() // only a scheduled status change needs the scheduler
+		s.Kick() // only a scheduled status change needs the scheduler
 	}
 	return answer, nil
 }
@@ -264,16 +263,12 @@ type PagerRequest struct {
 }
 
 // SendPager delivers a company pager message to extensions of the sender's account.
-func (s *Service) SendPager(ctx context.Context, snd Sender, req PagerRequest) (rc.Message, error) {
-	sender, err := s.Store.Extension(ctx, snd.AccountID, snd.ExtensionID)
-	if err != nil {
-		return rc.Message{}, err
-	}
+func (s *Service) SendPager(ctx context.Context, sender rc.Extension, req PagerRequest) (rc.Message, error) {
 	if req.Text == nil || *req.Text == "" {
 		return rc.Message{}, rc.Missing("text")
 	}
-	if utf8Len(*req.Text) > MaxTextLength {
-		return rc.Message{}, msgError(400, "MSG-338", fmt.Sprintf("Message size limit exceeded: the text has more than %d characters", MaxTextLength), "text")
+	if err := checkTextLength(*req.Text); err != nil {
+		return rc.Message{}, err
 	}
 	if f := req.From; f != nil && ((f.ExtensionID != "" && f.ExtensionID != id(sender.ID)) ||
 		(f.ExtensionNumber != "" && f.ExtensionNumber != sender.ExtensionNumber)) {
@@ -300,7 +295,7 @@ func (s *Service) SendPager(ctx context.Context, snd Sender, req PagerRequest) (
 		if len(req.To) == 0 {
 			for _, p := range append([]rc.Party{orig.From}, orig.To...) {
 				if p.ExtensionID != 0 && p.ExtensionID != sender.ID {
-					if e, err := s.Store.Extension(ctx, snd.AccountID, p.ExtensionID); err == nil {
+					if e, err := s.Store.Extension(ctx, sender.AccountID, p.ExtensionID); err == nil {
 						addRecipient(e)
 					}
 				}
@@ -316,10 +311,10 @@ func (s *Service) SendPager(ctx context.Context, snd Sender, req PagerRequest) (
 			if _, perr := fmt.Sscan(t.ExtensionID, &n); perr != nil {
 				err = store.ErrNotFound
 			} else {
-				e, err = s.Store.Extension(ctx, snd.AccountID, n)
+				e, err = s.Store.Extension(ctx, sender.AccountID, n)
 			}
 		case t.ExtensionNumber != "":
-			e, err = s.Store.ExtensionByNumber(ctx, snd.AccountID, t.ExtensionNumber)
+			e, err = s.Store.ExtensionByNumber(ctx, sender.AccountID, t.ExtensionNumber)
 		default:
 			return rc.Message{}, rc.Missing("to.extensionNumber")
 		}
@@ -360,7 +355,7 @@ func (s *Service) SendPager(ctx context.Context, snd Sender, req PagerRequest) (
 	for _, r := range recipients {
 		dept = dept || r.Type == "Department"
 	}
-	base := rc.Message{AccountID: snd.AccountID, Type: "Pager", Availability: "Alive", Priority: "Normal",
+	base := rc.Message{AccountID: sender.AccountID, Type: "Pager", Availability: "Alive", Priority: "Normal",
 		From: party(sender), Subject: *req.Text, ConversationID: conv, CreationTime: now, LastModifiedTime: now,
 		PgToDepartment: dept}
 	out := base

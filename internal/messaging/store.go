@@ -38,10 +38,10 @@ func (s *Service) Apply(ctx context.Context, extensionID, messageID int64, u Upd
 	if requireRead && u.ReadStatus == nil {
 		return rc.Message{}, rc.Missing("readStatus")
 	}
-	if u.ReadStatus != nil && *u.ReadStatus != "Read" && *u.ReadStatus != "Unread" {
+	if u.ReadStatus != nil && !slices.Contains(rc.MessageReadStatuses, *u.ReadStatus) {
 		return rc.Message{}, rc.Invalid("readStatus")
 	}
-	if u.Availability != nil && *u.Availability != "Alive" && *u.Availability != "Deleted" && *u.Availability != "Purged" {
+	if u.Availability != nil && !slices.Contains(rc.MessageAvailabilities, *u.Availability) {
 		return rc.Message{}, rc.Invalid("availability")
 	}
 	m, err := s.Get(ctx, extensionID, messageID)
@@ -227,14 +227,8 @@ func (s *Service) Sync(ctx context.Context, r SyncRequest) (SyncResult, error) {
 				out = append(out, m)
 			}
 		}
-		if seq < last {
-			seq = last
-		}
-		st.Seq = seq
-		// Newest first, as lists are.
-		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-			out[i], out[j] = out[j], out[i]
-		}
+		st.Seq = max(seq, last)
+		slices.Reverse(out) // newest first, as lists are
 		return SyncResult{Records: out, Type: "ISync", Token: encodeToken(st), Time: now}, nil
 	}
 	f := r.Filter
