@@ -15,7 +15,6 @@ import (
 	"runtime/debug"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -44,6 +43,26 @@ type genResult struct {
 	// hypervisor steal, in cores: more than a few percent means the figures are disturbed.
 	OtherCPU    float64 `json:"otherCpu"`
 	GenMaxProcs int     `json:"generatorGomaxprocs"`
+}
+
+// generatorBound: the generator's core was full while the server's was not, so the server may
+// have been waiting for requests and req/s is a lower bound.
+func (g *genResult) generatorBound() bool {
+	return g.GenCPU >= 0.95 && g.ServerCPU >= 0 && g.ServerCPU < 0.90
+}
+
+// disturbed: other processes took enough CPU to have skewed the figures.
+func (g *genResult) disturbed() bool { return g.OtherCPU > 0.05 }
+
+// cpuColumn is the table's "cpu server/generator/other" cell; "?" marks a share /proc did not give.
+func (g *genResult) cpuColumn() string {
+	pct := func(f float64) string {
+		if f < 0 {
+			return "?"
+		}
+		return fmt.Sprintf("%.0f%%", 100*f)
+	}
+	return pct(g.ServerCPU) + "/" + pct(g.GenCPU) + "/" + pct(g.OtherCPU)
 }
 
 // runGen is the hidden `__gen` mode: a closed-loop keep-alive load (each of -c workers owns one
@@ -145,27 +164,25 @@ func generate(name, client string, op operation, conns int, warmup, dur time.Dur
 	from := start.Add(warmup)
 	end := from.Add(dur)
 
-	// CPU of both sides over the measured window.
+	// CPU of the generator, the server and the whole machine over the measured window (-1: not
+	// known); read only after cpuWG.Wait.
+	var genCPU time.Duration
+	srvCPU, sysCPU := time.Duration(-1), time.Duration(-1)
 	var cpuWG sync.WaitGroup
-	var genCPU, srvCPU, sysCPU atomic.Int64
-	srvCPU.Store(-1)
-	sysCPU.Store(-1)
-	cpuWG.Add(1)
-	go func() {
-		defer cpuWG.Done()
+	cpuWG.Go(func() {
 		time.Sleep(time.Until(from))
 		g0 := selfCPU()
 		s0, serr := procCPU(serverPID)
 		b0, berr := systemBusy()
 		time.Sleep(time.Until(end))
-		genCPU.Store(int64(selfCPU() - g0))
+		genCPU = selfCPU() - g0
 		if s1, err := procCPU(serverPID); err == nil && serr == nil && serverPID > 0 {
-			srvCPU.Store(int64(s1 - s0))
+			srvCPU = s1 - s0
 		}
 		if b1, err := systemBusy(); err == nil && berr == nil {
-			sysCPU.Store(int64(b1 - b0))
+			sysCPU = b1 - b0
 		}
-	}()
+	})
 
 	var wg sync.WaitGroup
 	for _, w := range workers {
@@ -202,14 +219,14 @@ func generate(name, client string, op operation, conns int, warmup, dur time.Dur
 	res.ReqPerSec = float64(all.total) / dur.Seconds()
 	res.Mean, res.Max = all.mean(), time.Duration(all.max)
 	res.P50, res.P90, res.P99, res.P999 = all.quantile(0.50), all.quantile(0.90), all.quantile(0.99), all.quantile(0.999)
-	res.GenCPU = float64(genCPU.Load()) / float64(dur)
+	res.GenCPU = float64(genCPU) / float64(dur)
 	res.ServerCPU = -1
-	if s := srvCPU.Load(); s >= 0 {
-		res.ServerCPU = float64(s) / float64(dur)
+	if srvCPU >= 0 {
+		res.ServerCPU = float64(srvCPU) / float64(dur)
 	}
 	res.OtherCPU = -1
-	if b := sysCPU.Load(); b >= 0 && res.ServerCPU >= 0 {
-		res.OtherCPU = max(0, float64(b)/float64(dur)-res.ServerCPU-res.GenCPU)
+	if sysCPU >= 0 && res.ServerCPU >= 0 {
+		res.OtherCPU = max(0, float64(sysCPU)/float64(dur)-res.ServerCPU-res.GenCPU)
 	}
 	return res, nil
 }
@@ -217,11 +234,7 @@ func generate(name, client string, op operation, conns int, warmup, dur time.Dur
 // newRequest builds an operation's request. One with a body gets a fresh reader from setBody
 // before each send.
 func newRequest(op operation) (*http.Request, error) {
-	method := op.method
-	if method == "" {
-		method = http.MethodGet
-	}
-	req, err := http.NewRequest(method, op.url, nil)
+	req, err := http.NewRequest(op.method, op.url, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -242,8 +255,27 @@ func setBody(req *http.Request, body []byte) {
 	req.ContentLength = int64(len(body))
 }
 
-// run sends requests back to back until end. A request counts when it both starts at or after
-// from and ends no later than end; those starting in the warm-up are sent but not recorded.
+// count files a successful request that ran from t0 to t1. It is recorded when it both starts at
+// or after from and ends no later than end; one starting in the warm-up is only counted as such.
+func (w *worker) count(t0, t1, from, end time.Time) {
+	switch {
+	case t0.Before(from):
+		w.warm++
+	case !t1.After(end):
+		w.h.record(t1.Sub(t0))
+	}
+}
+
+// fail counts a failed request and pauses, so as not to spin on a refusing server.
+func (w *worker) fail(err error) {
+	w.errs++
+	if w.firstErr == "" {
+		w.firstErr = err.Error()
+	}
+	time.Sleep(time.Millisecond)
+}
+
+// run sends requests back to back until end (see count for which are recorded).
 // The same *http.Request is reused: it is not touched once its answer is read, and a body (if
 // any) is a new reader over the same bytes each time.
 func (w *worker) run(tr *http.Transport, req *http.Request, from, end time.Time) {
@@ -267,19 +299,10 @@ func (w *worker) run(tr *http.Transport, req *http.Request, from, end time.Time)
 		}
 		t1 := time.Now()
 		if !ok {
-			w.errs++
-			if w.firstErr == "" {
-				w.firstErr = err.Error()
-			}
-			time.Sleep(time.Millisecond) // do not spin on a refusing server
+			w.fail(err)
 			continue
 		}
-		switch {
-		case t0.Before(from):
-			w.warm++
-		case !t1.After(end):
-			w.h.record(t1.Sub(t0))
-		}
+		w.count(t0, t1, from, end)
 	}
 }
 
@@ -306,15 +329,11 @@ func (w *worker) runRaw(req *http.Request, from, end time.Time) {
 		}
 	}()
 	fail := func(err error) {
-		w.errs++
-		if w.firstErr == "" {
-			w.firstErr = err.Error()
-		}
 		if conn != nil {
 			conn.Close()
 			conn = nil
 		}
-		time.Sleep(time.Millisecond)
+		w.fail(err)
 	}
 	for {
 		t0 := time.Now()
@@ -349,12 +368,7 @@ func (w *worker) runRaw(req *http.Request, from, end time.Time) {
 			fail(err)
 			continue
 		}
-		switch {
-		case t0.Before(from):
-			w.warm++
-		case !t1.After(end):
-			w.h.record(t1.Sub(t0))
-		}
+		w.count(t0, t1, from, end)
 	}
 }
 

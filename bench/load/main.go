@@ -164,7 +164,13 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		return 2
 	}
-	rep.print(os.Stdout)
+	return finish(o, rep, rep.print, rep.Pass)
+}
+
+// finish prints a report, writes it with -json and gives the exit status: 1 for a missed target
+// with -check, 2 when the JSON cannot be written.
+func finish(o options, rep any, print func(io.Writer), pass bool) int {
+	print(os.Stdout)
 	if o.jsonOut != "" {
 		b, _ := json.MarshalIndent(rep, "", "  ")
 		if err := os.WriteFile(o.jsonOut, append(b, '\n'), 0o644); err != nil {
@@ -172,7 +178,7 @@ func run(args []string) int {
 			return 2
 		}
 	}
-	if o.check && !rep.Pass {
+	if o.check && !pass {
 		return 1
 	}
 	return 0
@@ -191,7 +197,7 @@ type report struct {
 	ReqRatio  float64     `json:"reqPerSecRatio"` // rcemu/bare, median over rounds
 	P99Ratio  float64     `json:"p99Ratio"`       // rcemu/bare, median over rounds
 	RSS       rss         `json:"rss"`
-	Checks    []check     `json:"checks"`
+	Checks    checks      `json:"checks"`
 	Pass      bool        `json:"pass"`
 	Warnings  []string    `json:"warnings,omitempty"`
 	Options   optionsJSON `json:"options"`
@@ -233,6 +239,21 @@ type check struct {
 	Value  string `json:"value"`
 	Target string `json:"target"`
 	Pass   bool   `json:"pass"`
+}
+
+type checks []check
+
+func (cs *checks) add(name, value, target string, pass bool) {
+	*cs = append(*cs, check{Name: name, Value: value, Target: target, Pass: pass})
+}
+
+func (cs checks) pass() bool {
+	for _, c := range cs {
+		if !c.Pass {
+			return false
+		}
+	}
+	return true
 }
 
 // placement says how to start servers and the generator.
@@ -300,32 +321,16 @@ func measure(o options) (*report, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(cacheDir)
-	srv := server{bin: "", spec: o.spec, cache: filepath.Join(cacheDir, "warm")}
 	if o.bareStatic {
 		rep.BareMode = "pre-encoded bytes"
 	}
-	self, err := os.Executable()
+	self, bin, cleanup, err := binaries(o.bin)
 	if err != nil {
 		return nil, err
 	}
-
-	bin := o.bin
-	if bin == "" {
-		dir, err := os.MkdirTemp("", "rcemu-bench-")
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(dir)
-		bin = filepath.Join(dir, "rcemu")
-		fmt.Fprintln(os.Stderr, "load: building rcemu …")
-		if err := build(bin); err != nil {
-			return nil, err
-		}
-	} else if bin, err = filepath.Abs(bin); err != nil {
-		return nil, err
-	}
+	defer cleanup()
 	rep.Bin = bin
-	srv.bin = bin
+	srv := server{bin: bin, db: ":memory:", spec: o.spec, cache: filepath.Join(cacheDir, "warm")}
 
 	pl, warn := choosePlacement(o)
 	if warn != "" {
@@ -349,7 +354,7 @@ func measure(o options) (*report, error) {
 		return nil, err
 	}
 
-	rc, err := startRcemu(ctx, pl, srv)
+	rc, err := startRcemu(ctx, pl, srv, 10*time.Second)
 	if err != nil {
 		return nil, err
 	}
@@ -368,28 +373,17 @@ func measure(o options) (*report, error) {
 		return nil, err
 	}
 
-	gen := func(name, target, auth string, pid int) (*genResult, error) {
+	gen := func(name string, op operation, pid int) (*genResult, error) {
 		fmt.Fprintf(os.Stderr, "load: %s: %d connections, %v warm-up + %v …\n", name, o.conns, o.warmup, o.dur)
-		cmd := pl.command(ctx, pl.genCPU, self, genMode, "-name", name, "-url", target, "-auth", auth,
-			"-c", strconv.Itoa(o.conns), "-d", o.dur.String(), "-warmup", o.warmup.String(),
-			"-server-pid", strconv.Itoa(pid), "-client", o.client)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, os.Stderr
-		if err := cmd.Run(); err != nil {
-			return nil, fmt.Errorf("generator for %s: %w", name, err)
-		}
-		var r genResult
-		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
-			return nil, fmt.Errorf("generator for %s: %w: %q", name, err, out.String())
-		}
-		return &r, nil
+		return runGenerator(ctx, pl, self, o, name, op, pid)
 	}
 	for range o.rounds {
 		var rd round
-		if rd.Bare, err = gen("bare net/http", bare.url+"/ext", "", bare.pid()); err != nil {
+		if rd.Bare, err = gen("bare net/http", operation{method: http.MethodGet, url: bare.url + "/ext"}, bare.pid()); err != nil {
 			return nil, err
 		}
-		if rd.Rcemu, err = gen("rcemu", rc.url+o.path, "Bearer "+token, rc.pid()); err != nil {
+		rcOp := operation{method: http.MethodGet, url: rc.url + o.path, auth: "Bearer " + token}
+		if rd.Rcemu, err = gen("rcemu", rcOp, rc.pid()); err != nil {
 			return nil, err
 		}
 		rep.Rounds = append(rep.Rounds, rd)
@@ -403,6 +397,54 @@ func measure(o options) (*report, error) {
 	}
 	rep.evaluate()
 	return rep, nil
+}
+
+// binaries returns this program (re-executed as the generator and the bare server) and the
+// absolute path of the rcemu to measure, built into a temporary directory when bin is empty;
+// cleanup removes that directory.
+func binaries(bin string) (self, rcemu string, cleanup func(), err error) {
+	cleanup = func() {}
+	if self, err = os.Executable(); err != nil {
+		return "", "", cleanup, err
+	}
+	if bin != "" {
+		rcemu, err = filepath.Abs(bin)
+		return self, rcemu, cleanup, err
+	}
+	dir, err := os.MkdirTemp("", "rcemu-bench-")
+	if err != nil {
+		return "", "", cleanup, err
+	}
+	cleanup = func() { os.RemoveAll(dir) }
+	rcemu = filepath.Join(dir, "rcemu")
+	fmt.Fprintln(os.Stderr, "load: building rcemu …")
+	if err := build(rcemu); err != nil {
+		cleanup()
+		return "", "", func() {}, err
+	}
+	return self, rcemu, cleanup, nil
+}
+
+// runGenerator loads one target with this program re-executed in its `__gen` mode on the
+// generator's CPU, and decodes the result it prints.
+func runGenerator(ctx context.Context, pl placement, self string, o options, name string, op operation, serverPID int) (*genResult, error) {
+	args := []string{genMode, "-name", name, "-url", op.url, "-auth", op.auth, "-method", op.method,
+		"-c", strconv.Itoa(o.conns), "-d", o.dur.String(), "-warmup", o.warmup.String(),
+		"-server-pid", strconv.Itoa(serverPID), "-client", o.client}
+	if op.body != nil {
+		args = append(args, "-body", string(op.body), "-content-type", op.contentType)
+	}
+	cmd := pl.command(ctx, pl.genCPU, self, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("generator for %s: %w", name, err)
+	}
+	var r genResult
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		return nil, fmt.Errorf("generator for %s: %w: %q", name, err, out.String())
+	}
+	return &r, nil
 }
 
 func goTool() string {
@@ -446,7 +488,6 @@ type child struct {
 	name   string
 	cmd    *exec.Cmd
 	done   chan struct{}
-	err    error
 	stderr *tailBuffer
 	stdin  io.Closer
 	url    string
@@ -461,7 +502,7 @@ func (c *child) start() error {
 	}
 	c.done = make(chan struct{})
 	go func() {
-		c.err = c.cmd.Wait()
+		_ = c.cmd.Wait() // failure reports the stderr tail, which says more than the exit status
 		close(c.done)
 	}()
 	return nil
@@ -520,14 +561,25 @@ func (t *tailBuffer) String() string {
 	return string(t.b)
 }
 
-// server says how rcemu is started: its binary, --spec and --spec-cache.
+// server says how rcemu is started: its binary, --db, --spec and --spec-cache (each of the last
+// two left out when empty), and its GOMAXPROCS when above the usual 1.
 type server struct {
-	bin, spec, cache string
+	bin, db, spec, cache string
+	procs                int
 }
 
 func rcemuCmd(ctx context.Context, pl placement, srv server, addr string) *child {
-	cmd := pl.command(ctx, pl.serverCPU, srv.bin, "serve", "--addr", addr, "--db", ":memory:", "--log-level", "warn",
-		"--spec", srv.spec, "--spec-cache", srv.cache)
+	args := []string{"serve", "--addr", addr, "--db", srv.db, "--log-level", "warn"}
+	if srv.spec != "" {
+		args = append(args, "--spec", srv.spec)
+	}
+	if srv.cache != "" {
+		args = append(args, "--spec-cache", srv.cache)
+	}
+	cmd := pl.command(ctx, pl.serverCPU, srv.bin, args...)
+	if srv.procs > 1 {
+		cmd.Env = append(cmd.Env, "GOMAXPROCS="+strconv.Itoa(srv.procs)) // the last value of a key wins
+	}
 	c := &child{name: "rcemu", cmd: cmd, stderr: &tailBuffer{}}
 	cmd.Stderr = c.stderr
 	return c
@@ -589,8 +641,9 @@ func measureStartup(ctx context.Context, pl placement, srv server, n int) (start
 	return s, nil
 }
 
-// startRcemu starts the rcemu that is loaded and reads its credentials from stdout.
-func startRcemu(ctx context.Context, pl placement, srv server) (*child, error) {
+// startRcemu starts the rcemu that is loaded and reads its credentials from stdout, waiting up
+// to limit for them.
+func startRcemu(ctx context.Context, pl placement, srv server, limit time.Duration) (*child, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -603,7 +656,7 @@ func startRcemu(ctx context.Context, pl placement, srv server) (*child, error) {
 	if err := c.start(); err != nil {
 		return nil, err
 	}
-	return c.awaitCredentials(out, addr, 10*time.Second)
+	return c.awaitCredentials(out, addr, limit)
 }
 
 // awaitCredentials reads rcemu's .env lines from its stdout until the credentials are there,
@@ -703,25 +756,34 @@ func login(ctx context.Context, rc *child) (string, error) {
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth(rc.lines["RC_APP_CLIENT_ID"], rc.lines["RC_APP_CLIENT_SECRET"])
-	res, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
-	if err != nil {
-		return "", fmt.Errorf("login: %w", err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
 	var tok struct {
 		AccessToken string `json:"access_token"`
 	}
-	if res.StatusCode != 200 || json.Unmarshal(body, &tok) != nil || tok.AccessToken == "" {
-		return "", fmt.Errorf("login: status %d: %.300s", res.StatusCode, body)
+	if err := fetch(req, 10*time.Second, &tok); err != nil {
+		return "", fmt.Errorf("login: %w", err)
+	}
+	if tok.AccessToken == "" {
+		return "", errors.New("login: no access_token in the answer")
 	}
 	return tok.AccessToken, nil
 }
 
-func (r *report) evaluate() {
-	add := func(name, value, target string, pass bool) {
-		r.Checks = append(r.Checks, check{Name: name, Value: value, Target: target, Pass: pass})
+// fetch sends req and wants a 200, whose JSON body it decodes into out unless out is nil.
+func fetch(req *http.Request, timeout time.Duration, out any) error {
+	res, err := (&http.Client{Timeout: timeout}).Do(req)
+	if err != nil {
+		return err
 	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 || (out != nil && json.Unmarshal(b, out) != nil) {
+		return fmt.Errorf("status %d: %.300s", res.StatusCode, b)
+	}
+	return nil
+}
+
+func (r *report) evaluate() {
+	add := r.Checks.add
 	var ratios, p99s []float64
 	for _, rd := range r.Rounds {
 		ratios = append(ratios, rd.Rcemu.ReqPerSec/rd.Bare.ReqPerSec)
@@ -745,21 +807,18 @@ func (r *report) evaluate() {
 			g := [2]*genResult{rd.Bare, rd.Rcemu}[i]
 			errs += g.Errors
 			reqs += g.Requests
-			if g.GenCPU >= 0.95 && g.ServerCPU >= 0 && g.ServerCPU < 0.90 {
+			if g.generatorBound() {
 				r.Warnings = append(r.Warnings, fmt.Sprintf("%s: the generator used %.0f%% of its core and the server only %.0f%%: "+
 					"the generator may be the bottleneck, req/s is a lower bound", g.Name, 100*g.GenCPU, 100*g.ServerCPU))
 			}
-			if g.OtherCPU > 0.05 {
+			if g.disturbed() {
 				r.Warnings = append(r.Warnings, fmt.Sprintf("%s: other processes used %.0f%% of a core during the measurement: "+
 					"the figures are disturbed, run again on a quiet machine", g.Name, 100*g.OtherCPU))
 			}
 		}
 		add(name+": every answer 200", fmt.Sprintf("%d errors", errs), "0 errors", errs == 0 && reqs > 0)
 	}
-	r.Pass = true
-	for _, c := range r.Checks {
-		r.Pass = r.Pass && c.Pass
-	}
+	r.Pass = r.Checks.pass()
 }
 
 func median(v []float64) float64 {
@@ -803,16 +862,9 @@ func (r *report) print(w io.Writer) {
 			fmt.Fprintf(w, "round %d\n", i+1)
 		}
 		for _, g := range []*genResult{rd.Bare, rd.Rcemu} {
-			pct := func(f float64) string {
-				if f < 0 {
-					return "?"
-				}
-				return fmt.Sprintf("%.0f%%", 100*f)
-			}
 			tw(g.Name, strconv.FormatUint(g.Requests, 10), fmt.Sprintf("%.0f", g.ReqPerSec),
 				fmt.Sprintf("%.3fms", float64(g.P50)/1e6), fmt.Sprintf("%.3fms", float64(g.P99)/1e6),
-				fmt.Sprintf("%.2fms", float64(g.Max)/1e6), strconv.FormatUint(g.Errors, 10),
-				pct(g.ServerCPU)+"/"+pct(g.GenCPU)+"/"+pct(g.OtherCPU))
+				fmt.Sprintf("%.2fms", float64(g.Max)/1e6), strconv.FormatUint(g.Errors, 10), g.cpuColumn())
 		}
 	}
 	fmt.Fprintln(w)

@@ -19,7 +19,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -28,7 +27,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -70,9 +68,7 @@ type scenarioOptions struct {
 	options
 	name        string
 	db          string
-	path        string
 	clock       string
-	spec        string
 	serverProcs int
 }
 
@@ -90,7 +86,7 @@ type scenarioReport struct {
 	Path        string     `json:"path"`
 	Result      *genResult `json:"result"`
 	Stored      int        `json:"storedInbound,omitempty"` // sms: ext 102's inbound texts afterwards
-	Checks      []check    `json:"checks"`
+	Checks      checks     `json:"checks"`
 	Pass        bool       `json:"pass"`
 	Warnings    []string   `json:"warnings,omitempty"`
 }
@@ -151,35 +147,22 @@ func runScenario(name string, args []string) int {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		return 2
 	}
-	rep.print(os.Stdout)
-	if o.jsonOut != "" {
-		b, _ := json.MarshalIndent(rep, "", "  ")
-		if err := os.WriteFile(o.jsonOut, append(b, '\n'), 0o644); err != nil {
-			fmt.Fprintln(os.Stderr, "load:", err)
-			return 2
-		}
-	}
-	if o.check && !rep.Pass {
-		return 1
-	}
-	return 0
+	return finish(o.options, rep, rep.print, rep.Pass)
 }
 
 func measureScenario(o scenarioOptions) (*scenarioReport, error) {
 	rep := &scenarioReport{Scenario: o.name, Time: time.Now().UTC(), GoVersion: runtime.Version(), NumCPU: runtime.NumCPU(),
 		ServerProcs: o.serverProcs, DB: ":memory:"}
-	type request struct {
-		method, path, contentType string
-		body                      []byte
-	}
-	op := request{method: http.MethodGet, path: listPath}
+	op := operation{method: http.MethodGet}
+	rep.Path = listPath
 	if o.name == "sms" {
-		op = request{method: http.MethodPost, path: smsPath, body: []byte(smsBody), contentType: "application/json"}
+		op = operation{method: http.MethodPost, body: []byte(smsBody), contentType: "application/json"}
+		rep.Path = smsPath
 	}
 	if o.path != "" {
-		op.path = o.path
+		rep.Path = o.path
 	}
-	rep.Method, rep.Path = op.method, op.path
+	rep.Method = op.method
 	if o.db != "" {
 		abs, err := filepath.Abs(o.db)
 		if err != nil {
@@ -190,25 +173,11 @@ func measureScenario(o scenarioOptions) (*scenarioReport, error) {
 		}
 		rep.DB = abs
 	}
-	self, err := os.Executable()
+	self, bin, cleanup, err := binaries(o.bin)
 	if err != nil {
 		return nil, err
 	}
-	bin := o.bin
-	if bin == "" {
-		dir, err := os.MkdirTemp("", "rcemu-bench-")
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(dir)
-		bin = filepath.Join(dir, "rcemu")
-		fmt.Fprintln(os.Stderr, "load: building rcemu …")
-		if err := build(bin); err != nil {
-			return nil, err
-		}
-	} else if bin, err = filepath.Abs(bin); err != nil {
-		return nil, err
-	}
+	defer cleanup()
 	rep.Bin = bin
 	pl, warn := choosePlacement(o.options)
 	if warn != "" {
@@ -224,13 +193,14 @@ func measureScenario(o scenarioOptions) (*scenarioReport, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), budget)
 	defer cancel()
 
-	rc, err := startScenarioRcemu(ctx, pl, bin, rep.DB, o.spec, o.serverProcs)
+	// A big database takes a moment to open (migrations, WAL recovery).
+	rc, err := startRcemu(ctx, pl, server{bin: bin, db: rep.DB, spec: o.spec, procs: o.serverProcs}, time.Minute)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.stop()
 	if o.clock != "" {
-		if err := postJSON(ctx, rc.url+"/_rcemu/clock", `{"set":"`+o.clock+`"}`); err != nil {
+		if err := setClock(ctx, rc.url, o.clock); err != nil {
 			return nil, fmt.Errorf("set the clock: %w", err)
 		}
 	}
@@ -239,24 +209,11 @@ func measureScenario(o scenarioOptions) (*scenarioReport, error) {
 		return nil, err
 	}
 
-	fmt.Fprintf(os.Stderr, "load: %s %s: %d connections, %v warm-up + %v …\n", op.method, op.path, o.conns, o.warmup, o.dur)
-	args := []string{genMode, "-name", "rcemu " + o.name, "-url", rc.url + op.path, "-auth", "Bearer " + token,
-		"-method", op.method, "-c", strconv.Itoa(o.conns), "-d", o.dur.String(), "-warmup", o.warmup.String(),
-		"-server-pid", strconv.Itoa(rc.pid()), "-client", o.client}
-	if op.body != nil {
-		args = append(args, "-body", string(op.body), "-content-type", op.contentType)
+	fmt.Fprintf(os.Stderr, "load: %s %s: %d connections, %v warm-up + %v …\n", rep.Method, rep.Path, o.conns, o.warmup, o.dur)
+	op.url, op.auth = rc.url+rep.Path, "Bearer "+token
+	if rep.Result, err = runGenerator(ctx, pl, self, o.options, "rcemu "+o.name, op, rc.pid()); err != nil {
+		return nil, err
 	}
-	cmd := pl.command(ctx, pl.genCPU, self, args...)
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("generator: %w", err)
-	}
-	var r genResult
-	if err := json.Unmarshal([]byte(out.String()), &r); err != nil {
-		return nil, fmt.Errorf("generator: %w: %q", err, out.String())
-	}
-	rep.Result = &r
 	if o.name == "sms" {
 		// Every 200 stored a copy in the recipient's store: count them through the API.
 		if rep.Stored, err = inboundCount(ctx, rc, token); err != nil {
@@ -267,48 +224,14 @@ func measureScenario(o scenarioOptions) (*scenarioReport, error) {
 	return rep, nil
 }
 
-// startScenarioRcemu starts rcemu on a database with a given GOMAXPROCS and reads its
-// credentials from stdout.
-func startScenarioRcemu(ctx context.Context, pl placement, bin, db, spec string, procs int) (*child, error) {
-	addr, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
-	args := []string{"serve", "--addr", addr, "--db", db, "--log-level", "warn"}
-	if spec != "" {
-		args = append(args, "--spec", spec)
-	}
-	cmd := pl.command(ctx, pl.serverCPU, bin, args...)
-	cmd.Env = append(cmd.Env, "GOMAXPROCS="+strconv.Itoa(procs)) // the last value of a key wins
-	c := &child{name: "rcemu", cmd: cmd, stderr: &tailBuffer{}}
-	cmd.Stderr = c.stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := c.start(); err != nil {
-		return nil, err
-	}
-	// A big database takes a moment to open (migrations, WAL recovery).
-	return c.awaitCredentials(stdout, addr, 60*time.Second)
-}
-
-func postJSON(ctx context.Context, url, body string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
+// setClock sets the emulator's clock through the control plane.
+func setClock(ctx context.Context, base, at string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/_rcemu/clock", strings.NewReader(`{"set":"`+at+`"}`))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	res, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != 200 {
-		return fmt.Errorf("status %d: %.300s", res.StatusCode, b)
-	}
-	return nil
+	return fetch(req, 10*time.Second, nil)
 }
 
 // inboundCount is the number of inbound SMS in ext 102's store (paging.totalElements), read as
@@ -320,28 +243,20 @@ func inboundCount(ctx context.Context, rc *child, token string) (int, error) {
 		return 0, err
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer res.Body.Close()
 	var page struct {
 		Paging struct {
 			TotalElements int `json:"totalElements"`
 		} `json:"paging"`
 	}
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != 200 || json.Unmarshal(b, &page) != nil {
-		return 0, fmt.Errorf("status %d: %.300s", res.StatusCode, b)
+	if err := fetch(req, 30*time.Second, &page); err != nil {
+		return 0, err
 	}
 	return page.Paging.TotalElements, nil
 }
 
 func (r *scenarioReport) evaluate() {
 	g := r.Result
-	add := func(name, value, target string, pass bool) {
-		r.Checks = append(r.Checks, check{Name: name, Value: value, Target: target, Pass: pass})
-	}
+	add := r.Checks.add
 	switch r.Scenario {
 	case "sms":
 		add("POST .../sms req/s", fmt.Sprintf("%.0f", g.ReqPerSec), fmt.Sprintf("≥ %.0f", targetSMSPerSec), g.ReqPerSec >= targetSMSPerSec)
@@ -352,18 +267,15 @@ func (r *scenarioReport) evaluate() {
 		add("GET message-store p99", ms(g.P99), "< "+ms(targetListP99), g.P99 < targetListP99)
 	}
 	add("every answer 200", fmt.Sprintf("%d errors", g.Errors), "0 errors", g.Errors == 0 && g.Requests > 0)
-	if g.GenCPU >= 0.95 && g.ServerCPU >= 0 && g.ServerCPU < 0.90 {
+	if g.generatorBound() {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("the generator used %.0f%% of its core and the server only %.0f%%: "+
 			"the generator may be the bottleneck", 100*g.GenCPU, 100*g.ServerCPU))
 	}
-	if g.OtherCPU > 0.05 {
+	if g.disturbed() {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("other processes used %.0f%% of a core during the measurement: "+
 			"the figures are disturbed, run again on a quiet machine", 100*g.OtherCPU))
 	}
-	r.Pass = true
-	for _, c := range r.Checks {
-		r.Pass = r.Pass && c.Pass
-	}
+	r.Pass = r.Checks.pass()
 }
 
 func (r *scenarioReport) print(w io.Writer) {
@@ -372,16 +284,10 @@ func (r *scenarioReport) print(w io.Writer) {
 	fmt.Fprintf(w, "database: %s\npinning: %s\n", r.DB, r.Pinning)
 	fmt.Fprintf(w, "load: %s %s (Bearer), %d keep-alive connections, closed loop, %v measured, loopback, %s client, %d-byte answer\n\n",
 		r.Method, r.Path, g.Conns, g.Window, g.Client, g.BodyBytes)
-	pct := func(f float64) string {
-		if f < 0 {
-			return "?"
-		}
-		return fmt.Sprintf("%.0f%%", 100*f)
-	}
 	fmt.Fprintf(w, "%-12s %10s %10s %9s %9s %9s %9s %7s  %s\n", "target", "requests", "req/s", "p50", "p90", "p99", "max", "errors", "cpu server/generator/other")
 	fmt.Fprintf(w, "%-12s %10d %10.0f %9s %9s %9s %9s %7d  %s\n", "rcemu "+r.Scenario, g.Requests, g.ReqPerSec,
 		fmt.Sprintf("%.3fms", float64(g.P50)/1e6), fmt.Sprintf("%.3fms", float64(g.P90)/1e6), fmt.Sprintf("%.3fms", float64(g.P99)/1e6),
-		fmt.Sprintf("%.2fms", float64(g.Max)/1e6), g.Errors, pct(g.ServerCPU)+"/"+pct(g.GenCPU)+"/"+pct(g.OtherCPU))
+		fmt.Sprintf("%.2fms", float64(g.Max)/1e6), g.Errors, g.cpuColumn())
 	if g.ServerCPU > 0 && g.Requests > 0 {
 		// Robust to a shared machine: what one request costs the server, and the rate one busy
 		// core would sustain at that cost.

@@ -9,11 +9,11 @@ package app_test
 //	go tool pprof -top /tmp/cpu.out
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -29,11 +29,10 @@ func benchTransport(b *testing.B) *http.Transport {
 	return tr
 }
 
-// benchGet loads an authenticated GET from 8×GOMAXPROCS goroutines (16 on two CPUs, as the load
-// tool's default -c 16), one keep-alive connection each, reusing one request per goroutine;
-// every answer must be a 200.
-func benchGet(b *testing.B, path string) {
-	a := rctest.MustOpenApp(b)
+// benchGet loads an authenticated GET of path on a from 8×GOMAXPROCS goroutines (16 on two
+// CPUs, as the load tool's default -c 16), one keep-alive connection each, reusing one request
+// per goroutine; every answer must be a 200.
+func benchGet(b *testing.B, a *rctest.App, path string) {
 	tok := a.Login(a.User(0, "101")).AccessToken
 	tr := benchTransport(b)
 	target := a.URL + path
@@ -46,7 +45,7 @@ func benchGet(b *testing.B, path string) {
 		n, err := io.Copy(io.Discard, res.Body)
 		res.Body.Close()
 		if err == nil && res.StatusCode != 200 {
-			err = &benchStatusError{res.StatusCode}
+			err = fmt.Errorf("status %d", res.StatusCode)
 		}
 		return n, err
 	}
@@ -70,10 +69,6 @@ func benchGet(b *testing.B, path string) {
 	})
 }
 
-type benchStatusError struct{ status int }
-
-func (e *benchStatusError) Error() string { return "status " + strconv.Itoa(e.status) }
-
 func benchNewGet(b *testing.B, target, tok string) *http.Request {
 	req, err := http.NewRequest(http.MethodGet, target, nil)
 	if err != nil {
@@ -85,21 +80,25 @@ func benchNewGet(b *testing.B, target, tok string) *http.Request {
 
 // BenchmarkGetExtension is the `make bench` operation: GET /restapi/v1.0/account/~/extension/~.
 func BenchmarkGetExtension(b *testing.B) {
-	benchGet(b, "/restapi/v1.0/account/~/extension/~")
+	benchGet(b, rctest.MustOpenApp(b), "/restapi/v1.0/account/~/extension/~")
 }
 
 // BenchmarkListExtensions lists the account's extensions, one page of up to 100.
 func BenchmarkListExtensions(b *testing.B) {
-	benchGet(b, "/restapi/v1.0/account/~/extension?perPage=100")
+	benchGet(b, rctest.MustOpenApp(b), "/restapi/v1.0/account/~/extension?perPage=100")
 }
 
 // BenchmarkGetExtensionHandler is BenchmarkGetExtension without the network: the app's
 // http.Handler is called directly, so time and allocations are the server's alone.
 func BenchmarkGetExtensionHandler(b *testing.B) {
-	a := rctest.MustOpenApp(b)
+	benchHandler(b, rctest.MustOpenApp(b), "/restapi/v1.0/account/~/extension/~")
+}
+
+// benchHandler is benchGet without the network: authenticated GETs straight into a's handler.
+func benchHandler(b *testing.B, a *rctest.App, path string) {
 	tok := a.Login(a.User(0, "101")).AccessToken
 	h := a.Handler()
-	target := a.URL + "/restapi/v1.0/account/~/extension/~"
+	target := a.URL + path
 	b.ReportAllocs()
 	b.SetParallelism(8)
 	b.ResetTimer()

@@ -12,8 +12,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"testing"
 
@@ -24,69 +22,31 @@ import (
 
 const specBenchPath = "/restapi/v1.0/account/~/extension/~/call-log"
 
-func specBenchApp(b *testing.B) *rctest.App {
+func specBenchPathOrSkip(b *testing.B) string {
 	path := rctest.SpecPath()
 	if path == "" {
 		b.Skip("the spec has not been fetched (scripts/fetch-spec.sh)")
 	}
-	return rctest.MustOpenApp(b, rctest.WithSpec(path))
+	return path
+}
+
+func specBenchApp(b *testing.B) *rctest.App {
+	return rctest.MustOpenApp(b, rctest.WithSpec(specBenchPathOrSkip(b)))
 }
 
 func BenchmarkSpecServedGetHandler(b *testing.B) {
-	a := specBenchApp(b)
-	tok := a.Login(a.User(0, "101")).AccessToken
-	h := a.Handler()
-	target := a.URL + specBenchPath
-	b.ReportAllocs()
-	b.SetParallelism(8)
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			req := httptest.NewRequest(http.MethodGet, target, nil)
-			req.Header.Set("Authorization", "Bearer "+tok)
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, req)
-			if w.Code != 200 {
-				b.Errorf("status %d: %s", w.Code, w.Body)
-				return
-			}
-		}
-	})
+	benchHandler(b, specBenchApp(b), specBenchPath)
 }
 
 func BenchmarkSpecServedGet(b *testing.B) {
-	a := specBenchApp(b)
-	tok := a.Login(a.User(0, "101")).AccessToken
-	tr := benchTransport(b)
-	b.ReportAllocs()
-	b.SetParallelism(8)
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		req := benchNewGet(b, a.URL+specBenchPath, tok)
-		for pb.Next() {
-			res, err := tr.RoundTrip(req)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			_, _ = io.Copy(io.Discard, res.Body)
-			res.Body.Close()
-			if res.StatusCode != 200 {
-				b.Errorf("status %d", res.StatusCode)
-				return
-			}
-		}
-	})
+	benchGet(b, specBenchApp(b), specBenchPath)
 }
 
 func BenchmarkOpenWithSpec(b *testing.B) {
-	path := rctest.SpecPath()
-	if path == "" {
-		b.Skip("the spec has not been fetched (scripts/fetch-spec.sh)")
-	}
+	path := specBenchPathOrSkip(b)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
+	for b.Loop() {
 		cfg := config.Config{Addr: "127.0.0.1:0", DB: filepath.Join(b.TempDir(), "rcemu.db"), MaxBody: 1 << 20, Spec: path}
 		a := app.New(cfg, log)
 		if err := a.Open(context.Background()); err != nil {
