@@ -1,5 +1,6 @@
 // Package cli is rcemu's command line: `rcemu [serve]` runs the emulator, `rcemu creds` prints
-// the credentials of a database, `rcemu version` prints the version.
+// the credentials of a database, `rcemu spec coverage` lists the operations of the spec and who
+// serves them, `rcemu version` prints the version.
 package cli
 
 import (
@@ -105,9 +106,7 @@ func creds(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	if cfg.Format == "json" {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(c)
+		return writeJSON(stdout, c)
 	}
 	return c.WriteEnv(stdout)
 }
@@ -150,9 +149,7 @@ func specCmd(ctx context.Context, args []string, getenv func(string) string, std
 			ThrottlingGroup: c.Op.ThrottlingGroup, AppPermission: c.Op.AppPermission, UserPermission: c.Op.UserPermission})
 	}
 	if *format == "json" {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
+		return writeJSON(stdout, struct {
 			Operations int   `json:"operations"`
 			Stateful   int   `json:"stateful"`
 			Spec       int   `json:"spec"`
@@ -176,4 +173,11 @@ func specCmd(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	fmt.Fprintf(stdout, "%d operations: %d stateful, %d from the spec\n", len(rows), m.Stateful, m.Served)
 	return nil
+}
+
+// writeJSON prints v indented, for people as much as for scripts.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

@@ -59,7 +59,12 @@ func (h *Handlers) Register(rt *restapi.Router) {
 	rt.Handle("GET", Prefix+"/user-agents", h.userAgents, o)
 	rt.Handle("GET", Prefix+"/clock", h.getClock, o)
 	rt.Handle("POST", Prefix+"/clock", h.setClock, o)
-	h.registerMessaging(rt)
+	rt.Handle("POST", Prefix+"/inbound", h.inbound, o)
+	rt.Handle("GET", Prefix+"/outbox", h.outbox, o)
+	rt.Handle("POST", Prefix+"/messages/{messageId}/status", h.forceStatus, o)
+	rt.Handle("GET", Prefix+"/messaging", h.getMessaging, o)
+	rt.Handle("PUT", Prefix+"/messaging", h.putMessaging, o)
+	rt.Handle("GET", Prefix+"/events", h.events, o)
 	rt.Handle("GET", Prefix+"/deliveries", h.deliveries, o)
 	rt.Handle("GET", Prefix+"/receivers", h.receivers, o)
 }

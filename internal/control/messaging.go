@@ -13,16 +13,6 @@ import (
 	"github.com/rcemu/rcemu/internal/store"
 )
 
-func (h *Handlers) registerMessaging(rt *restapi.Router) {
-	o := restapi.Options{Public: true, Internal: true}
-	rt.Handle("POST", Prefix+"/inbound", h.inbound, o)
-	rt.Handle("GET", Prefix+"/outbox", h.outbox, o)
-	rt.Handle("POST", Prefix+"/messages/{messageId}/status", h.forceStatus, o)
-	rt.Handle("GET", Prefix+"/messaging", h.getMessaging, o)
-	rt.Handle("PUT", Prefix+"/messaging", h.putMessaging, o)
-	rt.Handle("GET", Prefix+"/events", h.events, o)
-}
-
 type attachmentIn struct {
 	ContentType string `json:"contentType"`
 	FileName    string `json:"fileName"`

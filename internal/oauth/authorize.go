@@ -155,6 +155,16 @@ func queryValues(r *restapi.Request) url.Values {
 	return v
 }
 
+// formValues is the query with the parsed body form over it, for clients that put some
+// parameters in the URL; r.ParseForm must have run.
+func formValues(r *restapi.Request) url.Values {
+	f := queryValues(r)
+	for k, vs := range r.PostForm {
+		f[k] = vs
+	}
+	return f
+}
+
 func (s *Service) handleAuthorizePage(w http.ResponseWriter, r *restapi.Request) error {
 	ar, oauthErr, err := s.checkAuthorize(r.Context(), queryValues(r))
 	if err != nil {
@@ -173,10 +183,7 @@ func (s *Service) handleAuthorizeSubmit(w http.ResponseWriter, r *restapi.Reques
 	if err := r.ParseForm(); err != nil {
 		return rc.OAuthError(400, "invalid_request", "CMN-104", "Cannot parse request")
 	}
-	f := queryValues(r)
-	for k, vs := range r.PostForm {
-		f[k] = vs
-	}
+	f := formValues(r)
 	f.Set("response_type", "code")
 	ar, oauthErr, err := s.checkAuthorize(ctx, f)
 	if err != nil {

@@ -27,7 +27,9 @@ func (s *Service) Register(rt *restapi.Router) {
 }
 
 func oauthInvalid(param string) *rc.Error {
-	return rc.OAuthError(400, "invalid_request", "CMN-101", "Parameter ["+param+"] value is invalid.")
+	e := rc.OAuthError(400, "invalid_request", "CMN-101", "Parameter ["+param+"] value is invalid.")
+	e.Param = param
+	return e
 }
 
 func oauthMissing(param string) *rc.Error {
@@ -45,13 +47,9 @@ func form(r *restapi.Request) (url.Values, error) {
 		return nil, e
 	}
 	if err := r.ParseForm(); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			e := restapi.TooLarge(mbe.Limit)
-			e.OAuth = "invalid_request"
-			return nil, e
-		}
-		return nil, rc.OAuthError(400, "invalid_request", "CMN-104", "Cannot parse request")
+		e := restapi.ReadError(err)
+		e.OAuth = "invalid_request"
+		return nil, e
 	}
 	for k, vs := range r.PostForm {
 		if len(vs) > 1 {
@@ -60,14 +58,7 @@ func form(r *restapi.Request) (url.Values, error) {
 			return nil, e
 		}
 	}
-	f := url.Values{}
-	for _, k := range r.Query.Keys() {
-		f.Set(k, r.Query.Get(k))
-	}
-	for k, vs := range r.PostForm {
-		f[k] = vs
-	}
-	return f, nil
+	return formValues(r), nil
 }
 
 // client authenticates the calling app: HTTP Basic for confidential apps, client_id in the body
@@ -75,34 +66,20 @@ func form(r *restapi.Request) (url.Values, error) {
 func (s *Service) client(ctx context.Context, r *restapi.Request, f url.Values) (rc.App, error) {
 	required := rc.OAuthError(401, "invalid_client", "OAU-123", "Client authentication is required")
 	bad := rc.OAuthError(401, "invalid_client", "OAU-146", "Invalid client credentials")
+	id, secret, basic := f.Get("client_id"), "", false
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, cred, _ := strings.Cut(strings.TrimSpace(h), " ")
 		if !strings.EqualFold(scheme, "basic") {
 			return rc.App{}, rc.OAuthError(401, "invalid_client", "OAU-151", "Authorization method not supported")
 		}
 		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
-		if err != nil {
+		var ok bool
+		id, secret, ok = strings.Cut(string(raw), ":")
+		if err != nil || !ok {
 			return rc.App{}, rc.OAuthError(401, "invalid_client", "OAU-123", "Invalid Authorization header value: "+cred)
 		}
-		id, secret, ok := strings.Cut(string(raw), ":")
-		if !ok {
-			return rc.App{}, rc.OAuthError(401, "invalid_client", "OAU-123", "Invalid Authorization header value: "+cred)
-		}
-		r.ClientID = id
-		app, err := s.store.App(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return rc.App{}, bad
-		}
-		if err != nil {
-			return rc.App{}, err
-		}
-		if !app.Public() && subtle.ConstantTimeCompare([]byte(secret), []byte(app.ClientSecret)) != 1 {
-			return rc.App{}, bad
-		}
-		return app, nil
-	}
-	id := f.Get("client_id")
-	if id == "" {
+		basic = true
+	} else if id == "" {
 		return rc.App{}, required
 	}
 	r.ClientID = id
@@ -113,7 +90,11 @@ func (s *Service) client(ctx context.Context, r *restapi.Request, f url.Values) 
 	if err != nil {
 		return rc.App{}, err
 	}
-	if !app.Public() {
+	if basic {
+		if !app.Public() && subtle.ConstantTimeCompare([]byte(secret), []byte(app.ClientSecret)) != 1 {
+			return rc.App{}, bad
+		}
+	} else if !app.Public() {
 		return rc.App{}, required
 	}
 	return app, nil
@@ -124,9 +105,7 @@ func lifetimes(f url.Values) (ttls, error) {
 	if v := f.Get("access_token_ttl"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			e := oauthInvalid("access_token_ttl")
-			e.Param = "access_token_ttl"
-			return lt, e
+			return lt, oauthInvalid("access_token_ttl")
 		}
 		// The platform clamps rather than refuses: above the default gives the default, below the
 		// minimum gives the minimum. @ringcentral/sdk sends -1 when it refreshes after a 401.
@@ -135,9 +114,7 @@ func lifetimes(f url.Values) (ttls, error) {
 	if v := f.Get("refresh_token_ttl"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			e := oauthInvalid("refresh_token_ttl")
-			e.Param = "refresh_token_ttl"
-			return lt, e
+			return lt, oauthInvalid("refresh_token_ttl")
 		}
 		if n > 0 {
 			lt.refresh = min(time.Duration(n)*time.Second, RefreshTTL)
@@ -202,8 +179,9 @@ func (s *Service) handleToken(w http.ResponseWriter, r *restapi.Request) error {
 	return restapi.JSON(w, 200, resp)
 }
 
-func (s *Service) extension(ctx context.Context, c rc.UserCredential) (rc.Extension, error) {
-	ext, err := s.store.Extension(ctx, c.AccountID, c.ExtensionID)
+// extension is the user a grant names; gone from the directory, it is OAU-232.
+func (s *Service) extension(ctx context.Context, accountID, extensionID int64) (rc.Extension, error) {
+	ext, err := s.store.Extension(ctx, accountID, extensionID)
 	if errors.Is(err, store.ErrNotFound) {
 		return rc.Extension{}, rc.OAuthError(400, "invalid_grant", "OAU-232", "Extension not found")
 	}
@@ -231,7 +209,7 @@ func (s *Service) grantJWT(ctx context.Context, app rc.App, f url.Values, lt ttl
 	if subtle.ConstantTimeCompare([]byte(cred.JWT), []byte(assertion)) != 1 {
 		return TokenResponse{}, invalid
 	}
-	ext, err := s.extension(ctx, cred)
+	ext, err := s.extension(ctx, cred.AccountID, cred.ExtensionID)
 	if err != nil {
 		return TokenResponse{}, err
 	}
@@ -277,7 +255,7 @@ func (s *Service) grantPassword(ctx context.Context, app rc.App, f url.Values, l
 	if !found || cred.Password == "" || subtle.ConstantTimeCompare([]byte(cred.Password), []byte(password)) != 1 {
 		return TokenResponse{}, bad
 	}
-	e, err := s.extension(ctx, cred)
+	e, err := s.extension(ctx, cred.AccountID, cred.ExtensionID)
 	if err != nil {
 		return TokenResponse{}, err
 	}
@@ -321,10 +299,7 @@ func (s *Service) grantCode(ctx context.Context, app rc.App, f url.Values, lt tt
 			return TokenResponse{}, rc.OAuthError(400, "invalid_grant", "OAU-106", "Code verifier does not match the code challenge")
 		}
 	}
-	ext, err := s.store.Extension(ctx, c.AccountID, c.ExtensionID)
-	if errors.Is(err, store.ErrNotFound) {
-		return TokenResponse{}, rc.OAuthError(400, "invalid_grant", "OAU-232", "Extension not found")
-	}
+	ext, err := s.extension(ctx, c.AccountID, c.ExtensionID)
 	if err != nil {
 		return TokenResponse{}, err
 	}

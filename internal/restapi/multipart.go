@@ -6,11 +6,8 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"net/http"
 	"net/url"
 	"strings"
-
-	"github.com/rcemu/rcemu/internal/rc"
 )
 
 // FilePart is one file of a multipart request.
@@ -38,7 +35,6 @@ func ReadMultipart(r *Request) (*Multipart, error) {
 	if err != nil || !strings.HasPrefix(mt, "multipart/") || params["boundary"] == "" {
 		return nil, UnsupportedMediaType(r.Header.Get("Content-Type"))
 	}
-	bad := &rc.Error{Status: 400, Code: "CMN-104", TopCode: "CMN-104", Message: "Cannot parse request"}
 	mr := multipart.NewReader(r.Body, params["boundary"])
 	out := &Multipart{Fields: url.Values{}}
 	for {
@@ -47,19 +43,11 @@ func ReadMultipart(r *Request) (*Multipart, error) {
 			break
 		}
 		if err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				return nil, TooLarge(mbe.Limit)
-			}
-			return nil, bad
+			return nil, ReadError(err)
 		}
 		content, err := io.ReadAll(p)
 		if err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				return nil, TooLarge(mbe.Limit)
-			}
-			return nil, bad
+			return nil, ReadError(err)
 		}
 		ct := p.Header.Get("Content-Type")
 		pmt, _, _ := mime.ParseMediaType(ct)
@@ -71,9 +59,8 @@ func ReadMultipart(r *Request) (*Multipart, error) {
 				name, file = dp["name"], dp["filename"]
 			}
 		}
-		isJSON := pmt == "application/json" || (strings.HasPrefix(pmt, "application/") && strings.HasSuffix(pmt, "+json"))
 		switch {
-		case isJSON && out.JSON == nil && (name == "request.json" || name == "json" || name == "" || file == "request.json" || mt == "multipart/mixed"):
+		case isJSONMediaType(pmt) && out.JSON == nil && (name == "request.json" || name == "json" || name == "" || file == "request.json" || mt == "multipart/mixed"):
 			out.JSON = content
 		case file == "" && disp != "" && (pmt == "" || pmt == "text/plain") && name != "":
 			out.Fields.Add(name, string(content))

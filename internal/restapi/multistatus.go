@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/rcemu/rcemu/internal/rc"
 	"github.com/rcemu/rcemu/internal/restapi/apierror"
@@ -26,8 +27,8 @@ const MultipartJSON = "application/vnd.ringcentral.multipart+json"
 // wantsMultipartJSON reports whether the client's Accept asks for the JSON bulk form.
 func wantsMultipartJSON(r *Request) bool {
 	for _, v := range r.Header.Values("Accept") {
-		for _, part := range bytes.Split([]byte(v), []byte(",")) {
-			if mt, _, err := mime.ParseMediaType(string(bytes.TrimSpace(part))); err == nil && mt == MultipartJSON {
+		for _, part := range strings.Split(v, ",") {
+			if mt, _, err := mime.ParseMediaType(strings.TrimSpace(part)); err == nil && mt == MultipartJSON {
 				return true
 			}
 		}

@@ -55,53 +55,57 @@ func (r *Request) Base() string { return r.base }
 // URI makes an absolute URI on this server from a path.
 func (r *Request) URI(path string) string { return r.base + path }
 
-// JSONTypes are the media types a JSON body may declare.
 func isJSON(ct string) bool {
 	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil {
-		return false
-	}
+	return err == nil && isJSONMediaType(mt)
+}
+
+// isJSONMediaType accepts application/json and any application type with the +json
+// structured-syntax suffix (RFC 6839).
+func isJSONMediaType(mt string) bool {
 	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
 }
 
 // DecodeJSON reads a JSON body into v. Wrong media type → 415; too large → 413; unparsable →
 // CMN-103; a field of the wrong type → CMN-101 naming it.
 func (r *Request) DecodeJSON(v any) error {
-	ct := r.Header.Get("Content-Type")
-	if ct != "" && !isJSON(ct) {
-		return UnsupportedMediaType(ct)
-	}
-	body, err := io.ReadAll(r.Body)
+	body, err := r.jsonBody()
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return TooLarge(mbe.Limit)
-		}
-		return &rc.Error{Status: 400, Code: "CMN-104", TopCode: "CMN-104", Message: "Cannot parse request"}
+		return err
 	}
-	return decodeJSONBytes(bytes.TrimSpace(body), v)
+	return decodeJSONBytes(body, v)
 }
 
 // DecodeOptionalJSON is DecodeJSON for operations whose body may be left out: an empty body
 // leaves v as it is and reports false.
 func (r *Request) DecodeOptionalJSON(v any) (bool, error) {
-	ct := r.Header.Get("Content-Type")
-	if ct != "" && !isJSON(ct) {
-		return false, UnsupportedMediaType(ct)
+	body, err := r.jsonBody()
+	if err != nil || len(body) == 0 {
+		return false, err
+	}
+	return true, decodeJSONBytes(body, v)
+}
+
+// jsonBody reads a body declared as JSON, or not declared at all, as SDKs send JSON by default.
+func (r *Request) jsonBody() ([]byte, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
+		return nil, UnsupportedMediaType(ct)
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return false, TooLarge(mbe.Limit)
-		}
-		return false, &rc.Error{Status: 400, Code: "CMN-104", TopCode: "CMN-104", Message: "Cannot parse request"}
+		return nil, ReadError(err)
 	}
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 {
-		return false, nil
+	return bytes.TrimSpace(body), nil
+}
+
+// ReadError is the error for a request body that could not be read: 413 when it went over the
+// limit the conventions layer set, CMN-104 for anything else.
+func ReadError(err error) *rc.Error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return TooLarge(mbe.Limit)
 	}
-	return true, decodeJSONBytes(body, v)
+	return &rc.Error{Status: 400, Code: "CMN-104", TopCode: "CMN-104", Message: "Cannot parse request"}
 }
 
 // decodeJSONBytes maps JSON failures to the platform's errors: CMN-103 for unparsable JSON,

@@ -77,14 +77,18 @@ func Envelope(base string, q query.Values, p Page, total, count int) (self strin
 		start, end := p.Offset(), p.Offset()+count-1
 		info.PageStart, info.PageEnd = &start, &end
 	}
+	// The platform puts page and perPage last, after the filters and their defaults; the rest of
+	// the query is the same in every link, so it is encoded once.
+	c := q.Clone()
+	c.Del("page")
+	c.Del("perPage")
+	prefix := base + "?"
+	if rest := c.Encode(); rest != "" {
+		prefix += rest + "&"
+	}
+	perPage := "&perPage=" + strconv.Itoa(p.PerPage)
 	link := func(page int) *Link {
-		// The platform puts page and perPage last, after the filters and their defaults.
-		c := q.Clone()
-		c.Del("page")
-		c.Del("perPage")
-		c.Add("page", strconv.Itoa(page))
-		c.Add("perPage", strconv.Itoa(p.PerPage))
-		return &Link{URI: base + "?" + c.Encode()}
+		return &Link{URI: prefix + "page=" + strconv.Itoa(page) + perPage}
 	}
 	nav.FirstPage = link(1)
 	nav.LastPage = link(pages)

@@ -1,6 +1,7 @@
 package paging_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/rcemu/rcemu/internal/restapi/paging"
@@ -24,7 +25,7 @@ func TestParseDefaultsAndLimits(t *testing.T) {
 		q, _ := query.Parse(tc.raw)
 		p, err := paging.Parse(q)
 		if tc.err != "" {
-			if err == nil || !contains(err.Error(), tc.err) {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
 				t.Errorf("%q: err = %v, want one naming %s", tc.raw, err, tc.err)
 			}
 			continue
@@ -33,15 +34,6 @@ func TestParseDefaultsAndLimits(t *testing.T) {
 			t.Errorf("%q = %+v, %v; want page %d perPage %d", tc.raw, p, err, tc.page, tc.perPage)
 		}
 	}
-}
-
-func contains(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
-	}
-	return false
 }
 
 func TestEnvelope(t *testing.T) {

@@ -53,17 +53,6 @@ func (v *Values) Add(key, val string) {
 	v.m[key] = append(v.m[key], val)
 }
 
-// Set replaces key's values.
-func (v *Values) Set(key string, vals ...string) {
-	if v.m == nil {
-		v.m = make(map[string][]string)
-	}
-	if _, ok := v.m[key]; !ok {
-		v.keys = append(v.keys, key)
-	}
-	v.m[key] = vals
-}
-
 // Del removes key.
 func (v *Values) Del(key string) {
 	if _, ok := v.m[key]; !ok {
