@@ -57,7 +57,7 @@ type Service struct {
 	// FirstRetry and MaxRetry bound the backoff between delivery attempts.
 	FirstRetry, MaxRetry time.Duration
 
-	client  *http.Client     // https:// receivers
+	client  *http.Client     // validation handshakes, and deliveries to https:// receivers
 	hooks   *hookhttp.Client // http:// receivers
 	targets sync.Map         // address → *hookhttp.Target, or nil for net/http
 
@@ -85,8 +85,8 @@ type active struct {
 func New(s store.Store, clock rc.Clock, bus *events.Bus, log *slog.Logger, baseURL func() string) *Service {
 	return &Service{Store: s, Clock: clock, Bus: bus, Log: log, BaseURL: baseURL, FirstRetry: firstRetry, MaxRetry: maxRetry,
 		client: &http.Client{Timeout: DeliveryTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-			// A fan-out sends to one receiver from many subscriptions at once: keep those
-			// connections alive rather than opening new ones for every burst.
+			// A fan-out to an https:// receiver sends from many subscriptions at once: keep
+			// those connections alive rather than opening new ones for every burst.
 			Transport: &http.Transport{MaxIdleConnsPerHost: 1024, MaxIdleConns: 4096, IdleConnTimeout: 90 * time.Second}},
 		hooks: hookhttp.New(DeliveryTimeout),
 		byAcc: map[int64]map[string]*active{}, queues: map[string]*subQueue{}, attempts: ring.New[Attempt](2000),
@@ -225,14 +225,7 @@ func (s *Service) dispatch(ctx context.Context, batch []rc.Event) error {
 	}
 	var ws []wsOut
 	var hooks []rc.Delivery
-	// One event matches many subscriptions' filters with the same expansion: their bodies are
-	// the same, so each is encoded once per event and only the envelope is written per
-	// subscription.
-	type key struct {
-		event int
-		raw   string
-	}
-	cache := map[key]parts{}
+	cache := map[partsKey]parts{}
 	created := time.Now()
 	s.mu.RLock()
 	for i, e := range batch {
@@ -244,25 +237,13 @@ func (s *Service) dispatch(ctx context.Context, batch []rc.Event) error {
 				continue // a renewal reminder goes to its own subscription only
 			}
 			for _, f := range a.filters {
-				k := key{i, f.Raw}
-				enc, seen := cache[k]
-				if !seen || f.Kind == KindReminder {
-					body, ok := match(f, e, base)
-					if ok {
-						var err error
-						if enc, err = encodeParts(f.Raw, e.Time, body); err != nil {
-							s.mu.RUnlock()
-							return err
-						}
-					} else {
-						enc = parts{}
-					}
-					if f.Kind != KindReminder {
-						cache[k] = enc
-					}
+				enc, err := partsOf(cache, i, e, f, base)
+				if err != nil {
+					s.mu.RUnlock()
+					return err
 				}
 				if enc.body == nil {
-					continue
+					continue // no match
 				}
 				b := envelope(enc.mid, enc.body, a.sub)
 				switch a.sub.DeliveryMode.TransportType {
@@ -300,6 +281,34 @@ func (s *Service) dispatch(ctx context.Context, batch []rc.Event) error {
 // parts is what the notifications of one event matched by one filter share: the envelope from
 // the event to the subscription id, and the body.
 type parts struct{ mid, body []byte }
+
+// partsKey names an event of a dispatch batch and a filter's expansion.
+type partsKey struct {
+	event int
+	raw   string
+}
+
+// partsOf returns the shared parts of the notification of event i of a batch for filter f, with
+// a nil body if it does not match. One event matches many subscriptions' filters with the same
+// expansion and their bodies are the same, so they are encoded once per event (but for renewal
+// reminders, whose body is their own subscription's).
+func partsOf(cache map[partsKey]parts, i int, e rc.Event, f Filter, base string) (parts, error) {
+	k := partsKey{i, f.Raw}
+	if enc, seen := cache[k]; seen && f.Kind != KindReminder {
+		return enc, nil
+	}
+	var enc parts
+	if body, ok := match(f, e, base); ok {
+		var err error
+		if enc, err = encodeParts(f.Raw, e.Time, body); err != nil {
+			return parts{}, err
+		}
+	}
+	if f.Kind != KindReminder {
+		cache[k] = enc
+	}
+	return enc, nil
+}
 
 func encodeParts(event string, at time.Time, body any) (parts, error) {
 	var out parts

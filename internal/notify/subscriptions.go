@@ -129,9 +129,7 @@ func (s *Service) Create(ctx context.Context, o Owner, req CreateRequest) (rc.Su
 	sub := rc.Subscription{ID: newID(), AccountID: p.AccountID, ExtensionID: p.ExtensionID, ClientID: p.ClientID,
 		SessionID: p.SessionID, DeliveryMode: dm, Status: "Active", CreationTime: now, ExpiresIn: life,
 		Expiration: now.Add(time.Duration(life) * time.Second), WSSession: o.WSSession}
-	for _, f := range filters {
-		sub.EventFilters = append(sub.EventFilters, f.Raw)
-	}
+	sub.EventFilters = raws(filters)
 	if err := s.Store.PutSubscription(ctx, sub); err != nil {
 		return rc.Subscription{}, err
 	}
@@ -191,6 +189,15 @@ func (s *Service) validate(ctx context.Context, dm rc.DeliveryMode) error {
 	return nil
 }
 
+// raws are the filters as they are echoed back: with `~` expanded.
+func raws(filters []Filter) []string {
+	out := make([]string, len(filters))
+	for i, f := range filters {
+		out[i] = f.Raw
+	}
+	return out
+}
+
 // checkReminders enforces the renewal-reminder limits: threshold at most half the TTL, interval
 // at most half the threshold (SUB-516).
 func checkReminders(filters []Filter, life int) error {
@@ -204,10 +211,7 @@ func checkReminders(filters []Filter, life int) error {
 
 // Get returns one of the caller's subscriptions; an expired one is gone (404 SUB-507).
 func (s *Service) Get(ctx context.Context, p *rc.Principal, id string) (rc.Subscription, error) {
-	sub, err := s.Store.Subscription(ctx, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (sub.ExtensionID != p.ExtensionID || sub.ClientID != p.ClientID)) {
-		return rc.Subscription{}, rc.NotFound("subscriptionId")
-	}
+	sub, err := s.owned(ctx, p, id)
 	if err != nil {
 		return sub, err
 	}
@@ -215,6 +219,16 @@ func (s *Service) Get(ctx context.Context, p *rc.Principal, id string) (rc.Subsc
 		return sub, subError(404, "SUB-507", "Subscription with key ["+id+"] and assigned session ["+sub.SessionID+"] was expired")
 	}
 	return sub, nil
+}
+
+// owned reads a subscription of the caller's, made through the calling app; anyone else's is
+// not found.
+func (s *Service) owned(ctx context.Context, p *rc.Principal, id string) (rc.Subscription, error) {
+	sub, err := s.Store.Subscription(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (sub.ExtensionID != p.ExtensionID || sub.ClientID != p.ClientID)) {
+		return rc.Subscription{}, rc.NotFound("subscriptionId")
+	}
+	return sub, err
 }
 
 // List returns the caller's live subscriptions made by the calling app.
@@ -252,10 +266,7 @@ func (s *Service) Update(ctx context.Context, o Owner, id string, req UpdateRequ
 		if filters, err = ParseFilters(ctx, s.Store, req.EventFilters, o.Principal); err != nil {
 			return sub, err
 		}
-		sub.EventFilters = nil
-		for _, f := range filters {
-			sub.EventFilters = append(sub.EventFilters, f.Raw)
-		}
+		sub.EventFilters = raws(filters)
 	}
 	if req.ExpiresIn != nil {
 		if sub.ExpiresIn, err = ttl(req.ExpiresIn, sub.DeliveryMode.TransportType); err != nil {
@@ -294,10 +305,7 @@ func (s *Service) Renew(ctx context.Context, o Owner, id string) (rc.Subscriptio
 
 // Delete removes a subscription and drops its undelivered notifications.
 func (s *Service) Delete(ctx context.Context, p *rc.Principal, id string) error {
-	sub, err := s.Store.Subscription(ctx, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (sub.ExtensionID != p.ExtensionID || sub.ClientID != p.ClientID)) {
-		return rc.NotFound("subscriptionId")
-	}
+	sub, err := s.owned(ctx, p, id)
 	if err != nil {
 		return err
 	}

@@ -70,12 +70,20 @@ func (s *Service) worker(q *subQueue) {
 func (s *Service) subscription(id string) (rc.Subscription, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	for _, subs := range s.byAcc {
-		if a, ok := subs[id]; ok {
-			return a.sub, true
-		}
+	if a := s.lookup(id); a != nil {
+		return a.sub, true
 	}
 	return rc.Subscription{}, false
+}
+
+// lookup finds an indexed subscription by id; the caller holds s.mu.
+func (s *Service) lookup(id string) *active {
+	for _, subs := range s.byAcc {
+		if a, ok := subs[id]; ok {
+			return a
+		}
+	}
+	return nil
 }
 
 func (s *Service) drain(q *subQueue) {
@@ -199,21 +207,12 @@ func (s *Service) attempt(sub rc.Subscription, d *rc.Delivery) (ok bool, reason 
 	var res hookhttp.Response
 	var err error
 	start := time.Now()
+	var buf [6]hookhttp.Header
+	hs := deliveryHeaders(&buf, sub.DeliveryMode.VerificationToken)
 	if t := s.target(sub.DeliveryMode.Address); t != nil {
-		hs := [6]hookhttp.Header{
-			{Name: "Content-Type", Value: "application/json; charset=UTF-8"},
-			{Name: "Accept", Value: "application/json"},
-			{Name: "Accept-Encoding", Value: "UTF-8"},
-			{Name: "User-Agent", Value: "RingCentral-Webhook/8.3"},
-		}
-		n := 4
-		if tok := sub.DeliveryMode.VerificationToken; tok != "" {
-			// Sources disagree on the header's name; the platform's docs show both.
-			hs[4], hs[5], n = hookhttp.Header{Name: "Verification-Token", Value: tok}, hookhttp.Header{Name: "Validation-Token", Value: tok}, 6
-		}
-		res, err = s.hooks.Post(t, hs[:n], d.Body)
+		res, err = s.hooks.Post(t, hs, d.Body)
 	} else {
-		res, err = s.post(sub, d.Body)
+		res, err = s.post(sub.DeliveryMode.Address, hs, d.Body)
 	}
 	a := Attempt{Time: s.Clock.Now(), SubscriptionID: sub.ID, DeliveryID: d.ID, Attempt: d.Attempts + 1,
 		Address: sub.DeliveryMode.Address, EventLatencyMs: float64(time.Since(d.Created).Microseconds()) / 1000,
@@ -249,20 +248,30 @@ func (s *Service) attempt(sub rc.Subscription, d *rc.Delivery) (ok bool, reason 
 	return true, "", true
 }
 
+// deliveryHeaders are the headers of a notification POST, in buf.
+func deliveryHeaders(buf *[6]hookhttp.Header, token string) []hookhttp.Header {
+	*buf = [6]hookhttp.Header{
+		{Name: "Content-Type", Value: "application/json; charset=UTF-8"},
+		{Name: "Accept", Value: "application/json"},
+		{Name: "Accept-Encoding", Value: "UTF-8"},
+		{Name: "User-Agent", Value: "RingCentral-Webhook/8.3"},
+	}
+	if token == "" {
+		return buf[:4]
+	}
+	// Sources disagree on the header's name; the platform's docs show both.
+	buf[4], buf[5] = hookhttp.Header{Name: "Verification-Token", Value: token}, hookhttp.Header{Name: "Validation-Token", Value: token}
+	return buf[:]
+}
+
 // post delivers to an https:// receiver (or anything hookhttp does not speak) with net/http.
-func (s *Service) post(sub rc.Subscription, body []byte) (hookhttp.Response, error) {
-	req, err := http.NewRequest("POST", sub.DeliveryMode.Address, bytes.NewReader(body))
+func (s *Service) post(address string, headers []hookhttp.Header, body []byte) (hookhttp.Response, error) {
+	req, err := http.NewRequest("POST", address, bytes.NewReader(body))
 	if err != nil {
 		return hookhttp.Response{}, err
 	}
-	h := req.Header
-	h.Set("Content-Type", "application/json; charset=UTF-8")
-	h.Set("Accept", "application/json")
-	h.Set("Accept-Encoding", "UTF-8")
-	h.Set("User-Agent", "RingCentral-Webhook/8.3")
-	if tok := sub.DeliveryMode.VerificationToken; tok != "" {
-		h.Set("Verification-Token", tok)
-		h.Set("Validation-Token", tok)
+	for _, h := range headers {
+		req.Header.Set(h.Name, h.Value)
 	}
 	res, err := s.client.Do(req)
 	if err != nil {
@@ -290,12 +299,7 @@ func (s *Service) blacklist(id, reason string) {
 	now := s.Clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var a *active
-	for _, subs := range s.byAcc {
-		if a = subs[id]; a != nil {
-			break
-		}
-	}
+	a := s.lookup(id)
 	if a == nil {
 		return
 	}
