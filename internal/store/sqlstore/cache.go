@@ -45,18 +45,18 @@ func put[K comparable, V any](c *cache, gen uint64, m map[K]V, k K, v V) {
 	}
 }
 
-func (c *cache) number(n string) (rc.PhoneNumber, bool) { return get(c, c.numbers, n) }
-func (c *cache) putNumber(gen uint64, p rc.PhoneNumber) { put(c, gen, c.numbers, p.PhoneNumber, p) }
-func (c *cache) extensionNumbers(ext int64) ([]rc.PhoneNumber, bool) {
-	return get(c, c.byExt, ext)
+// through returns m[k] from the cache, or loads it and keeps it.
+func through[K comparable, V any](c *cache, m map[K]V, k K, load func() (V, error)) (V, error) {
+	if v, ok := get(c, m, k); ok {
+		return v, nil
+	}
+	gen := c.generation()
+	v, err := load()
+	if err == nil {
+		put(c, gen, m, k, v)
+	}
+	return v, err
 }
-func (c *cache) putExtensionNumbers(gen uint64, ext int64, ps []rc.PhoneNumber) {
-	put(c, gen, c.byExt, ext, ps)
-}
-func (c *cache) extension(id int64) (rc.Extension, bool) { return get(c, c.ext, id) }
-func (c *cache) account(id int64) (rc.Account, bool)     { return get(c, c.acc, id) }
-func (c *cache) putExtension(gen uint64, e rc.Extension) { put(c, gen, c.ext, e.ID, e) }
-func (c *cache) putAccount(gen uint64, a rc.Account)     { put(c, gen, c.acc, a.ID, a) }
 
 func (c *cache) generation() uint64 {
 	c.mu.RLock()

@@ -45,15 +45,9 @@ func listJSON[T any](ctx context.Context, q *sql.DB, query string, args ...any) 
 }
 
 func (db *DB) Account(ctx context.Context, id int64) (rc.Account, error) {
-	if a, ok := db.cache.account(id); ok {
-		return a, nil
-	}
-	gen := db.cache.generation()
-	a, err := getJSON[rc.Account](ctx, db.r, `SELECT data FROM accounts WHERE id = ?`, id)
-	if err == nil {
-		db.cache.putAccount(gen, a)
-	}
-	return a, err
+	return through(db.cache, db.cache.acc, id, func() (rc.Account, error) {
+		return getJSON[rc.Account](ctx, db.r, `SELECT data FROM accounts WHERE id = ?`, id)
+	})
 }
 
 func (db *DB) Accounts(ctx context.Context) ([]rc.Account, error) {
@@ -62,18 +56,12 @@ func (db *DB) Accounts(ctx context.Context) ([]rc.Account, error) {
 }
 
 func (db *DB) Extension(ctx context.Context, accountID, id int64) (rc.Extension, error) {
-	if e, ok := db.cache.extension(id); ok {
-		if e.AccountID != accountID {
-			return rc.Extension{}, store.ErrNotFound
-		}
-		return e, nil
-	}
-	gen := db.cache.generation()
-	e, err := getJSON[rc.Extension](ctx, db.r, `SELECT data FROM extensions WHERE id = ?`, id)
+	e, err := through(db.cache, db.cache.ext, id, func() (rc.Extension, error) {
+		return getJSON[rc.Extension](ctx, db.r, `SELECT data FROM extensions WHERE id = ?`, id)
+	})
 	if err != nil {
 		return e, err
 	}
-	db.cache.putExtension(gen, e)
 	if e.AccountID != accountID {
 		return rc.Extension{}, store.ErrNotFound
 	}
@@ -85,15 +73,9 @@ func (db *DB) ExtensionByNumber(ctx context.Context, accountID int64, number str
 }
 
 func (db *DB) FindPhoneNumber(ctx context.Context, number string) (rc.PhoneNumber, error) {
-	if p, ok := db.cache.number(number); ok {
-		return p, nil
-	}
-	gen := db.cache.generation()
-	p, err := getJSON[rc.PhoneNumber](ctx, db.r, `SELECT data FROM phone_numbers WHERE phone_number = ?`, number)
-	if err == nil {
-		db.cache.putNumber(gen, p)
-	}
-	return p, err
+	return through(db.cache, db.cache.numbers, number, func() (rc.PhoneNumber, error) {
+		return getJSON[rc.PhoneNumber](ctx, db.r, `SELECT data FROM phone_numbers WHERE phone_number = ?`, number)
+	})
 }
 
 func limitClause(offset, limit int, args *[]any) string {
@@ -168,13 +150,14 @@ func (db *DB) ListPhoneNumbers(ctx context.Context, f store.PhoneNumberFilter) (
 	plain := f.ExtensionID != 0 && len(f.UsageTypes)+len(f.Types)+len(f.Statuses)+len(f.PaymentTypes) == 0 &&
 		f.ExtensionStatus == "" && f.Offset == 0 && f.Limit == 0
 	if plain {
-		if ps, ok := db.cache.extensionNumbers(f.ExtensionID); ok && (len(ps) == 0 || ps[0].AccountID == f.AccountID) {
+		// Cached by extension: another account's caller must not be answered from it.
+		if ps, ok := get(db.cache, db.cache.byExt, f.ExtensionID); ok && (len(ps) == 0 || ps[0].AccountID == f.AccountID) {
 			return ps, len(ps), nil
 		}
 		gen := db.cache.generation()
 		ps, n, err := db.listPhoneNumbers(ctx, f)
 		if err == nil {
-			db.cache.putExtensionNumbers(gen, f.ExtensionID, ps)
+			put(db.cache, gen, db.cache.byExt, f.ExtensionID, ps)
 		}
 		return ps, n, err
 	}
