@@ -243,18 +243,23 @@ export async function loginRC(server, extensionId = EXT_101, options = {}) {
   return rc;
 }
 
+/** rejection awaits a call expected to fail and returns its error. */
+async function rejection(promise, client) {
+  try {
+    await promise;
+  } catch (e) {
+    assert.ok(e, `expected the ${client} call to fail with an error`);
+    return e;
+  }
+  assert.fail(`expected the ${client} call to fail`);
+}
+
 /**
  * sdkError awaits a call expected to fail through @ringcentral/sdk and returns what the SDK
  * exposes: the error, its message, the response status and headers, and the parsed body.
  */
 export async function sdkError(promise) {
-  let err;
-  try {
-    await promise;
-  } catch (e) {
-    err = e;
-  }
-  assert.ok(err, 'expected the SDK call to fail');
+  const err = await rejection(promise, 'SDK');
   assert.ok(err.response, `expected an ApiError with a response, got: ${err?.stack ?? err}`);
   const body = await err.response.clone().json();
   return { err, message: err.message, status: err.response.status, headers: err.response.headers, body };
@@ -262,13 +267,7 @@ export async function sdkError(promise) {
 
 /** rcError does the same for @rc-ex/core, whose RestException carries the axios response. */
 export async function rcError(promise) {
-  let err;
-  try {
-    await promise;
-  } catch (e) {
-    err = e;
-  }
-  assert.ok(err, 'expected the rc-ex call to fail');
+  const err = await rejection(promise, 'rc-ex');
   assert.equal(err.constructor?.name, 'RestException', `expected a RestException, got: ${err?.stack ?? err}`);
   return { err, message: err.message, status: err.response.status, headers: err.response.headers, body: err.response.data };
 }
