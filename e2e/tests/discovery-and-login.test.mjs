@@ -71,16 +71,20 @@ test('@ringcentral/sdk: JWT login, then the token works on the API', async () =>
   assert.equal(acc.id, ACCOUNT_1);
 });
 
-test('@ringcentral/sdk: password login with username, extension and password', async () => {
-  const platform = newSDK(server).platform();
+/** passwordLogin logs in with the password grant, without the SDK's deprecation warning. */
+async function passwordLogin(platform, creds) {
   const warn = console.warn;
-  console.warn = () => {}; // the SDK warns that the password grant is deprecated
-  let res;
+  console.warn = () => {};
   try {
-    res = await platform.login({ username: '+16505550101', extension: '101', password: 'rcemu-password-101' });
+    return await platform.login(creds);
   } finally {
     console.warn = warn;
   }
+}
+
+test('@ringcentral/sdk: password login with username, extension and password', async () => {
+  const platform = newSDK(server).platform();
+  const res = await passwordLogin(platform, { username: '+16505550101', extension: '101', password: 'rcemu-password-101' });
   const token = await res.json();
   assert.equal(token.owner_id, String(EXT_101));
   const ext = await (await platform.get('/restapi/v1.0/account/~/extension/~')).json();
@@ -89,27 +93,14 @@ test('@ringcentral/sdk: password login with username, extension and password', a
 
 test('@ringcentral/sdk: password login as another user lands on that user', async () => {
   const platform = newSDK(server).platform();
-  const warn = console.warn;
-  console.warn = () => {};
-  try {
-    await platform.login({ username: '+16505550102', extension: '102', password: 'rcemu-password-102' });
-  } finally {
-    console.warn = warn;
-  }
+  await passwordLogin(platform, { username: '+16505550102', extension: '102', password: 'rcemu-password-102' });
   const ext = await (await platform.get('/restapi/v1.0/account/~/extension/~')).json();
   assert.equal(ext.id, EXT_102);
 });
 
 test('@ringcentral/sdk: a wrong password is refused with OAU-140 and the SDK stays logged out', async () => {
   const platform = newSDK(server).platform();
-  const warn = console.warn;
-  console.warn = () => {};
-  let e;
-  try {
-    e = await sdkError(platform.login({ username: '+16505550101', extension: '101', password: 'not-the-password' }));
-  } finally {
-    console.warn = warn;
-  }
+  const e = await sdkError(passwordLogin(platform, { username: '+16505550101', extension: '101', password: 'not-the-password' }));
   assert.equal(e.status, 401);
   assert.equal(e.body.error, 'invalid_grant');
   assert.equal(e.body.errors[0].errorCode, 'OAU-140');
