@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -100,10 +101,8 @@ func Compile(data []byte) (*Document, error) {
 		return nil, errors.New("parse: the document is not a mapping")
 	}
 	version := getString(root, "openapi")
-	if version == "" {
-		if _, ok := root["openapi"].(json.Number); ok {
-			version = string(root["openapi"].(json.Number))
-		}
+	if n, ok := root["openapi"].(json.Number); ok { // "openapi: 3.0" unquoted
+		version = string(n)
 	}
 	switch {
 	case version == "" && root["swagger"] != nil:
@@ -305,7 +304,7 @@ func (c *compiler) operation(method, path string, item, op map[string]any, where
 		}
 	}
 	for _, p := range o.Params {
-		if p.In == "path" && !contains(names, p.Name) {
+		if p.In == "path" && !slices.Contains(names, p.Name) {
 			c.problem(where, "path parameter %q is not in the path", p.Name)
 		}
 	}
@@ -367,15 +366,6 @@ func validStatus(s string) bool {
 	}
 	_, err := strconv.Atoi(s)
 	return err == nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func extString(m map[string]any, key string) string {
@@ -550,11 +540,9 @@ func (c *compiler) content(v any, where string, request bool) []Media {
 					c.problem(ew, "encoding is only supported for multipart bodies")
 					continue
 				}
-				if _, ok := e["style"]; ok {
-					c.problem(ew, "style, explode and allowReserved apply to form bodies and are not supported")
-				} else if _, ok := e["explode"]; ok {
-					c.problem(ew, "style, explode and allowReserved apply to form bodies and are not supported")
-				} else if getBool(e, "allowReserved") {
+				_, style := e["style"]
+				_, explode := e["explode"]
+				if style || explode || getBool(e, "allowReserved") {
 					c.problem(ew, "style, explode and allowReserved apply to form bodies and are not supported")
 				}
 				if hs, ok := asMap(e["headers"]); ok {

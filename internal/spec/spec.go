@@ -9,6 +9,7 @@ package spec
 
 import (
 	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -43,6 +44,8 @@ type Document struct {
 	byRoute map[string]*Operation // "GET /a/{}/b"
 	router  *restapi.Router
 	checker *checker
+	allOf   [][]int    // by schema index
+	enums   [][]string // by schema index
 	once    sync.Once
 }
 
@@ -117,7 +120,7 @@ func (m *Media) FieldType(field string) string {
 
 // Response is one documented response.
 type Response struct {
-	Status  string // "200", "204", "default", "2XX"
+	Status  string // "200", "204", "2XX", "DEFAULT": upper case
 	Content []Media
 	Headers []Header
 }
@@ -196,14 +199,7 @@ func (s *Schema) Property(name string) int {
 }
 
 // IsRequired reports whether name is in the schema's required list.
-func (s *Schema) IsRequired(name string) bool {
-	for _, r := range s.Required {
-		if r == name {
-			return true
-		}
-	}
-	return false
-}
+func (s *Schema) IsRequired(name string) bool { return slices.Contains(s.Required, name) }
 
 // Schema returns the schema at index i, or nil for None.
 func (d *Document) Schema(i int) *Schema {
@@ -231,7 +227,66 @@ func (d *Document) init() {
 			d.router.Handle(op.Method, norm, nil, restapi.Options{})
 		}
 		d.checker = newChecker(d)
+		// Derived once here: specmock asks for them per parameter of every request.
+		d.allOf = allOfClosures(d.Schemas)
+		d.enums = make([][]string, len(d.Schemas))
+		for i, s := range d.Schemas {
+			for _, e := range s.Enum {
+				var v string
+				if len(e) > 0 && e[0] == '"' && json.Unmarshal(e, &v) == nil {
+					d.enums[i] = append(d.enums[i], v)
+				}
+			}
+		}
 	})
+}
+
+// AllOf returns the schemas a value of schema si must satisfy together: si and, transitively,
+// its allOf members, each once, depth first. The slice is shared: append copies it, but it must
+// not be written to.
+func (d *Document) AllOf(si int) []int {
+	d.init()
+	if si < 0 || si >= len(d.allOf) {
+		return nil
+	}
+	return d.allOf[si]
+}
+
+// EnumStrings returns the string values of schema si's enum, decoded.
+func (d *Document) EnumStrings(si int) []string {
+	d.init()
+	if si < 0 || si >= len(d.enums) {
+		return nil
+	}
+	return d.enums[si]
+}
+
+// allOfClosures computes AllOf for every schema. The schemas without allOf, most of them, share
+// one array.
+func allOfClosures(schemas []*Schema) [][]int {
+	self := make([]int, len(schemas))
+	out := make([][]int, len(schemas))
+	for i, s := range schemas {
+		self[i] = i
+		if len(s.AllOf) == 0 {
+			out[i] = self[i : i+1 : i+1]
+			continue
+		}
+		var c []int
+		var add func(int)
+		add = func(j int) {
+			if j < 0 || j >= len(schemas) || slices.Contains(c, j) {
+				return
+			}
+			c = append(c, j)
+			for _, m := range schemas[j].AllOf {
+				add(m)
+			}
+		}
+		add(i)
+		out[i] = slices.Clip(c)
+	}
+	return out
 }
 
 // Match finds the operation a request addresses, after method tunnelling. It returns the path
@@ -285,7 +340,7 @@ func (op *Operation) Response(status int) *Response {
 	var def *Response
 	for i := range op.Responses {
 		r := &op.Responses[i]
-		switch strings.ToUpper(r.Status) {
+		switch r.Status {
 		case code:
 			return r
 		case class:

@@ -5,11 +5,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"net"
 	"net/url"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -128,17 +129,6 @@ func isInteger(n json.Number) bool {
 	return err == nil && f == math.Trunc(f) && !math.IsInf(f, 0)
 }
 
-func toFloat(v any) (float64, bool) {
-	switch x := v.(type) {
-	case json.Number:
-		f, err := x.Float64()
-		return f, err == nil
-	case float64:
-		return x, true
-	}
-	return 0, false
-}
-
 // value validates v against schema si. member is true when si is checked as a member of an
 // allOf/anyOf/oneOf, whose siblings may declare the other properties. dispatched lists the
 // discriminator bases already resolved for this value (a mapped schema usually includes its base
@@ -159,7 +149,7 @@ func (c *checker) value(si int, v any, path string, mode Mode, member bool, disp
 	}
 
 	// Discriminator: validate against the schema the value names.
-	if d := s.Discriminator; d != nil && !containsInt(dispatched, si) {
+	if d := s.Discriminator; d != nil && !slices.Contains(dispatched, si) {
 		if obj, ok := v.(map[string]any); ok {
 			if name, ok := obj[d.Property].(string); ok {
 				for _, m := range d.Mapping {
@@ -240,15 +230,6 @@ func (c *checker) value(si int, v any, path string, mode Mode, member bool, disp
 		}
 		*ps = append(*ps, best...)
 	}
-}
-
-func containsInt(list []int, n int) bool {
-	for _, x := range list {
-		if x == n {
-			return true
-		}
-	}
-	return false
 }
 
 func mappingValues(d *Discriminator) string {
@@ -363,7 +344,7 @@ func (c *checker) str(si int, s *Schema, x string, path string, mode Mode, ps *[
 }
 
 func (c *checker) num(s *Schema, v any, path string, ps *[]Problem) {
-	f, ok := toFloat(v)
+	f, ok := getNumber(v)
 	if !ok {
 		*ps = append(*ps, Problem{Path: path, Message: "not a number"})
 		return
@@ -553,11 +534,4 @@ func CheckFormat(format, s string, lenient bool) string {
 	return ""
 }
 
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func sortedKeys(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }

@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/rcemu/rcemu/internal/rc"
@@ -34,7 +35,7 @@ func (o *operation) readBody(r *restapi.Request) ([]byte, error) {
 		if errors.As(err, &mbe) {
 			return nil, restapi.TooLarge(mbe.Limit)
 		}
-		return nil, &rc.Error{Status: 400, Code: "CMN-104", TopCode: "CMN-104", Message: "Cannot parse request"}
+		return nil, cannotParse()
 	}
 	if limit > 0 && int64(len(b)) > limit {
 		return nil, restapi.TooLarge(limit)
@@ -80,7 +81,7 @@ func (o *operation) checkBody(r *restapi.Request) error {
 	}
 	mode := spec.Mode{Request: true, Strict: o.opt.Strict}
 	var v any
-	switch spec.BodyKind(m.Type) {
+	switch kind := spec.BodyKind(m.Type); kind {
 	case "json", "rcmultipart":
 		if empty {
 			return rc.BadJSON()
@@ -94,20 +95,12 @@ func (o *operation) checkBody(r *restapi.Request) error {
 			return cannotParse()
 		}
 		v = o.formObject(m.Schema, vals)
-	case "multipart":
+	case "multipart", "mixed":
 		if empty {
 			v = map[string]any{}
 			break
 		}
-		if v, err = o.multipartObject(m, data, params["boundary"], false); err != nil {
-			return err
-		}
-	case "mixed":
-		if empty {
-			v = map[string]any{}
-			break
-		}
-		if v, err = o.multipartObject(m, data, params["boundary"], true); err != nil {
+		if v, err = o.multipartObject(m, data, params["boundary"], kind == "mixed"); err != nil {
 			return err
 		}
 	default:
@@ -120,9 +113,7 @@ func (o *operation) checkBody(r *restapi.Request) error {
 	if len(ps) == 0 {
 		if o.opt.Strict {
 			if name := o.readOnlySent(m.Schema, v, ""); name != "" {
-				e := rc.Invalid(name)
-				e.Message = "Parameter [" + name + "] is read-only"
-				return e
+				return invalid(name, "is read-only")
 			}
 		}
 		return nil
@@ -138,11 +129,10 @@ func problemError(p spec.Problem) *rc.Error {
 	if p.Missing {
 		return rc.Missing(name)
 	}
-	e := rc.Invalid(name)
 	if p.Message == "unknown property" {
-		e.Message = "Parameter [" + name + "] is not recognized"
+		return invalid(name, "is not recognized")
 	}
-	return e
+	return rc.Invalid(name)
 }
 
 // propSchemas returns the schemas of property name in the object schema si and its allOf
@@ -177,7 +167,7 @@ func (o *operation) propSchemas(si int, name string) []int {
 // shape says how a property's values arrive in a form or multipart body.
 func (o *operation) shape(set []int) (typ string, binary, array bool) {
 	for _, si := range set {
-		for _, i := range o.closure(si) {
+		for _, i := range o.doc.AllOf(si) {
 			s := o.doc.Schema(i)
 			if typ == "" {
 				typ = s.Type
@@ -188,7 +178,7 @@ func (o *operation) shape(set []int) (typ string, binary, array bool) {
 			if s.Type == "array" {
 				array = true
 				if it := o.doc.Schema(s.Items); it != nil {
-					for _, j := range o.closure(s.Items) {
+					for _, j := range o.doc.AllOf(s.Items) {
 						if o.doc.Schema(j).Format == "binary" {
 							binary = true
 						}
@@ -210,7 +200,7 @@ func (o *operation) fieldValue(set []int, typ, raw string) any {
 	case "integer", "number", "boolean":
 		var all []int
 		for _, si := range set {
-			all = append(all, o.closure(si)...)
+			all = append(all, o.doc.AllOf(si)...)
 		}
 		if v, ok := o.coerce(all, t, raw); ok {
 			return v
@@ -281,17 +271,14 @@ func (o *operation) multipartObject(m *spec.Media, data []byte, boundary string,
 		pmt, _, _ := mime.ParseMediaType(pct)
 		if mixed {
 			if i == 0 && (pmt == "" || spec.IsJSON(pmt)) {
-				v, err := spec.DecodeJSON(content)
+				isObject, err := mergeFields(obj, content)
 				if err != nil {
-					return nil, rc.BadJSON()
+					return nil, err
 				}
-				if fields, ok := v.(map[string]any); ok {
-					for k, fv := range fields {
-						obj[k] = fv
-					}
-					continue
+				if !isObject {
+					return nil, rc.Invalid("body")
 				}
-				return nil, rc.Invalid("body")
+				continue
 			}
 			if binaryProp != "" {
 				set(binaryProp, "(binary)", binaryArray)
@@ -304,14 +291,8 @@ func (o *operation) multipartObject(m *spec.Media, data []byte, boundary string,
 		declared := m.FieldType(name)
 		switch {
 		case len(props) == 0 && (spec.IsJSON(pmt) || name == "json" || name == "body"):
-			v, err := spec.DecodeJSON(content)
-			if err != nil {
-				return nil, rc.BadJSON()
-			}
-			if fields, ok := v.(map[string]any); ok {
-				for k, fv := range fields {
-					obj[k] = fv
-				}
+			if _, err := mergeFields(obj, content); err != nil {
+				return nil, err
 			}
 		case binary && !spec.IsJSON(pmt):
 			set(name, "(binary)", array)
@@ -328,28 +309,24 @@ func (o *operation) multipartObject(m *spec.Media, data []byte, boundary string,
 	return obj, nil
 }
 
+// mergeFields copies the fields of a JSON part into obj and reports whether it was an object.
+func mergeFields(obj map[string]any, content []byte) (bool, error) {
+	v, err := spec.DecodeJSON(content)
+	if err != nil {
+		return false, rc.BadJSON()
+	}
+	fields, isObject := v.(map[string]any)
+	maps.Copy(obj, fields)
+	return isObject, nil
+}
+
 // binaryProperty finds the property attachments go to in a multipart/mixed body.
 func (o *operation) binaryProperty(si int) (string, bool) {
-	var names []string
-	seen := map[int]bool{}
-	var walk func(int)
-	walk = func(i int) {
-		s := o.doc.Schema(i)
-		if s == nil || seen[i] {
-			return
-		}
-		seen[i] = true
-		for _, p := range s.Properties {
-			names = append(names, p.Name)
-		}
-		for _, m := range s.AllOf {
-			walk(m)
-		}
-	}
-	walk(si)
-	for _, n := range names {
-		if _, binary, array := o.shape(o.propSchemas(si, n)); binary {
-			return n, array
+	for _, i := range o.doc.AllOf(si) {
+		for _, p := range o.doc.Schema(i).Properties {
+			if _, binary, array := o.shape(o.propSchemas(si, p.Name)); binary {
+				return p.Name, array
+			}
 		}
 	}
 	return "", false
@@ -362,7 +339,7 @@ func (o *operation) readOnlySent(si int, v any, path string) string {
 	if !ok {
 		return ""
 	}
-	for _, k := range sortedKeys(obj) {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		for _, p := range o.propSchemas(si, k) {
 			if o.doc.Schema(p).ReadOnly {
 				return join(path, k)
@@ -380,15 +357,6 @@ func join(path, name string) string {
 		return name
 	}
 	return path + "." + name
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func mustJSON(v any) []byte {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -153,31 +154,14 @@ func (g *generator) body(m *spec.Media) *gval {
 // closure adds the allOf members of every schema in set, keeping the order.
 func (g *generator) closure(set []int) []int {
 	var out []int
-	seen := map[int]bool{}
-	var add func(int)
-	add = func(i int) {
-		if i < 0 || seen[i] {
-			return
+	for _, si := range set {
+		for _, i := range g.doc.AllOf(si) {
+			if !slices.Contains(out, i) {
+				out = append(out, i)
+			}
 		}
-		seen[i] = true
-		out = append(out, i)
-		for _, m := range g.doc.Schema(i).AllOf {
-			add(m)
-		}
-	}
-	for _, i := range set {
-		add(i)
 	}
 	return out
-}
-
-func has(list []int, n int) bool {
-	for _, x := range list {
-		if x == n {
-			return true
-		}
-	}
-	return false
 }
 
 // value generates a value that satisfies every schema of set.
@@ -195,13 +179,13 @@ func (g *generator) value(set []int, c gctx, ex any) *gval {
 		members := append(append([]int(nil), s.OneOf...), s.AnyOf...)
 		chosen := false
 		for _, m := range members {
-			if has(all, m) {
+			if slices.Contains(all, m) {
 				chosen = true
 			}
 		}
 		if d := s.Discriminator; d != nil {
 			for _, m := range d.Mapping {
-				if has(all, m.Schema) {
+				if slices.Contains(all, m.Schema) {
 					c.forced = withForced(c.forced, d.Property, m.Value)
 					chosen = true
 					break
@@ -210,7 +194,7 @@ func (g *generator) value(set []int, c gctx, ex any) *gval {
 			if !chosen && len(d.Mapping) > 0 {
 				pick := d.Mapping[0]
 				for _, m := range d.Mapping {
-					if len(members) == 0 || has(members, m.Schema) {
+					if len(members) == 0 || slices.Contains(members, m.Schema) {
 						pick = m
 						break
 					}
@@ -418,10 +402,10 @@ func (g *generator) skip(pi *propInfo, c gctx, stack []int) bool {
 		return true
 	}
 	for _, si := range g.closure(pi.schemas) {
-		if has(stack, si) {
+		if slices.Contains(stack, si) {
 			return true // optional and recursive: stop here
 		}
-		if items := g.doc.Schema(si).Items; items != spec.None && has(stack, items) {
+		if items := g.doc.Schema(si).Items; items != spec.None && slices.Contains(stack, items) {
 			return true
 		}
 	}
@@ -632,11 +616,7 @@ func (g *generator) extra(set []int, std []string, c gctx) *gval {
 	v := g.object(all, gctx{path: c.path + ".envelope", name: "paging", depth: c.depth + 1, stack: c.stack, item: -1}, nil)
 	out := &gval{kind: 'o'}
 	for i, k := range v.keys {
-		skip := false
-		for _, s := range std {
-			skip = skip || s == k
-		}
-		if !skip {
+		if !slices.Contains(std, k) {
 			out.keys = append(out.keys, k)
 			out.vals = append(out.vals, v.vals[i])
 		}

@@ -17,15 +17,14 @@ var conventionParams = map[string]bool{"access_token": true, "_method": true}
 
 func (o *operation) checkPath(r *restapi.Request) error {
 	for _, p := range o.path {
-		name := o.routerName(p.Name)
-		if name == "accountId" || name == "extensionId" {
+		if p.router == "accountId" || p.router == "extensionId" {
 			continue // the conventions layer resolved and checked it (`~` or a positive id)
 		}
-		raw := r.Param(name)
+		raw := r.Param(p.router)
 		if raw == "" {
 			return rc.Missing(p.Name)
 		}
-		if !o.validParam(p, raw) {
+		if !o.validParam(p.Parameter, raw) {
 			return rc.Invalid(p.Name)
 		}
 	}
@@ -43,9 +42,7 @@ func (o *operation) checkQuery(r *restapi.Request) error {
 		}
 		if !o.isArray(p.Schema) {
 			if o.opt.Strict && len(vals) > 1 {
-				e := rc.Invalid(p.Name)
-				e.Message = "Parameter [" + p.Name + "] must be given once"
-				return e
+				return invalid(p.Name, "must be given once")
 			}
 		}
 		for _, v := range vals {
@@ -60,9 +57,7 @@ func (o *operation) checkQuery(r *restapi.Request) error {
 	if o.opt.Strict {
 		for _, k := range r.Query.Keys() {
 			if !o.known[k] && !conventionParams[k] {
-				e := rc.Invalid(k)
-				e.Message = "Parameter [" + k + "] is not recognized"
-				return e
+				return invalid(k, "is not recognized")
 			}
 		}
 	}
@@ -85,30 +80,20 @@ func (o *operation) checkHeaders(r *restapi.Request) error {
 	return nil
 }
 
+// invalid is CMN-101 with the reason in place of the platform's "value is invalid".
+func invalid(name, reason string) *rc.Error {
+	e := rc.Invalid(name)
+	e.Message = "Parameter [" + name + "] " + reason
+	return e
+}
+
 func (o *operation) isArray(si int) bool {
-	for _, s := range o.closure(si) {
+	for _, s := range o.doc.AllOf(si) {
 		if o.doc.Schema(s).Type == "array" {
 			return true
 		}
 	}
 	return false
-}
-
-func (o *operation) closure(si int) []int {
-	var out []int
-	var add func(int)
-	add = func(i int) {
-		s := o.doc.Schema(i)
-		if s == nil || has(out, i) {
-			return
-		}
-		out = append(out, i)
-		for _, m := range s.AllOf {
-			add(m)
-		}
-	}
-	add(si)
-	return out
 }
 
 // clampedPerPage: a perPage above the documented maximum is clamped, not refused, as the
@@ -129,7 +114,7 @@ func (o *operation) validParam(p *spec.Parameter, raw string) bool {
 }
 
 func (o *operation) emptyOK(si int) bool {
-	for _, s := range o.closure(si) {
+	for _, s := range o.doc.AllOf(si) {
 		if t := o.doc.Schema(s).Type; t != "" && t != "string" {
 			return false
 		}
@@ -138,7 +123,7 @@ func (o *operation) emptyOK(si int) bool {
 }
 
 func (o *operation) validRaw(si int, raw string, exploded bool) bool {
-	all := o.closure(si)
+	all := o.doc.AllOf(si)
 	typ := ""
 	var alts []int
 	for _, i := range all {
@@ -205,7 +190,7 @@ func (o *operation) validRaw(si int, raw string, exploded bool) bool {
 
 func (o *operation) hasEnum(set []int) bool {
 	for _, si := range set {
-		for _, i := range o.closure(si) {
+		for _, i := range o.doc.AllOf(si) {
 			if len(o.doc.Schema(i).Enum) > 0 {
 				return true
 			}
@@ -235,16 +220,12 @@ func (o *operation) coerce(all []int, typ, raw string) (any, bool) {
 		return nil, false
 	}
 	for _, i := range all {
-		s := o.doc.Schema(i)
-		if len(s.Enum) > 0 {
-			for _, e := range s.Enum {
-				var ev string
-				if json.Unmarshal(e, &ev) == nil && strings.EqualFold(ev, strings.TrimSpace(raw)) {
-					return ev, true
-				}
+		for _, ev := range o.doc.EnumStrings(i) {
+			if strings.EqualFold(ev, strings.TrimSpace(raw)) {
+				return ev, true
 			}
 		}
-		if s.Format == "date-time" {
+		if o.doc.Schema(i).Format == "date-time" {
 			t, err := query.ParseTime(raw)
 			if err != nil {
 				return nil, false

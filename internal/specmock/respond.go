@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/csv"
 	"hash/fnv"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
@@ -118,7 +119,7 @@ func (o *operation) buildResponses() *responses {
 }
 
 func (o *operation) isObjectish(si int) bool {
-	for _, i := range o.closure(si) {
+	for _, i := range o.doc.AllOf(si) {
 		s := o.doc.Schema(i)
 		if s.Type == "object" || s.Type == "array" || len(s.Properties) > 0 || len(s.OneOf)+len(s.AnyOf) > 0 {
 			return true
@@ -149,7 +150,7 @@ func (o *operation) headerValue(h spec.Header) string {
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // context builds what the body depends on for this request.
-func (o *operation) context(r *restapi.Request) (*rctx, error) {
+func (o *operation) context(r *restapi.Request) *rctx {
 	c := &rctx{base: r.Base(), params: make(map[string]string, len(o.path)), query: r.Query.Clone()}
 	c.query.Del("access_token")
 	acc, ext := r.AccountID, r.ExtensionID
@@ -163,21 +164,20 @@ func (o *operation) context(r *restapi.Request) (*rctx, error) {
 	}
 	c.account, c.extension = strconv.FormatInt(acc, 10), strconv.FormatInt(ext, 10)
 	for _, p := range o.path {
-		name := o.routerName(p.Name)
-		switch name {
+		switch p.router {
 		case "accountId":
 			c.params[p.Name] = c.account
 		case "extensionId":
 			c.params[p.Name] = strconv.FormatInt(r.ExtensionID, 10)
 		default:
-			c.params[p.Name] = r.Param(name)
+			c.params[p.Name] = r.Param(p.router)
 		}
 	}
 	c.selfPath = o.selfPath(c.params)
 	now := o.opt.Clock.Now()
 	c.now, c.today = rc.FormatTime(now), now.UTC().Format("2006-01-02")
 	c.page = pageOf(r)
-	return c, nil
+	return c
 }
 
 // pageOf reads page and perPage, which the operation's parameters have already validated: some
@@ -205,7 +205,7 @@ func pageOf(r *restapi.Request) paging.Page {
 // selfPath is the operation's path with the request's values.
 func (o *operation) selfPath(params map[string]string) string {
 	var b strings.Builder
-	for i, seg := range strings.Split(o.op.Path, "/") {
+	for i, seg := range o.pathSegs {
 		if i > 0 {
 			b.WriteByte('/')
 		}
@@ -220,10 +220,7 @@ func (o *operation) selfPath(params map[string]string) string {
 
 func (o *operation) respond(w http.ResponseWriter, r *restapi.Request) error {
 	res := o.responses()
-	c, err := o.context(r)
-	if err != nil {
-		return err
-	}
+	c := o.context(r)
 	h := w.Header()
 	if res.location {
 		h.Set("Location", c.base+c.selfPath)
@@ -299,10 +296,7 @@ func (o *operation) batch(w http.ResponseWriter, res *responses, c *rctx, ids []
 	parts := [][]byte{[]byte(b.String())}
 	for _, id := range ids {
 		ic := *c
-		ic.params = make(map[string]string, len(c.params))
-		for k, v := range c.params {
-			ic.params[k] = v
-		}
+		ic.params = maps.Clone(c.params)
 		ic.params[res.batchParam] = strings.TrimSpace(id)
 		ic.selfPath = o.selfPath(ic.params)
 		ic.listDone = false

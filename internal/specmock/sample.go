@@ -3,10 +3,12 @@ package specmock
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/rcemu/rcemu/internal/spec"
@@ -144,7 +146,7 @@ func formOf(body []byte) url.Values {
 	out := url.Values{}
 	v, _ := spec.DecodeJSON(body)
 	obj, _ := v.(map[string]any)
-	for _, k := range sortedKeys(obj) {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		switch x := obj[k].(type) {
 		case []any:
 			for _, it := range x {
@@ -164,7 +166,7 @@ func multipartForm(g *generator, m *spec.Media, body []byte) ([]byte, string) {
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	_ = mw.SetBoundary("rcemu-sample-boundary")
-	for _, k := range sortedKeys(obj) {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		typ, binary, array := o.shape(o.propSchemas(m.Schema, k))
 		values := []any{obj[k]}
 		if arr, ok := obj[k].([]any); ok && array && (binary || typ != "array:object") {

@@ -13,6 +13,7 @@ package specmock
 import (
 	"log/slog"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -70,7 +71,7 @@ var publicPaths = map[string]bool{
 // ({callQueueId} becomes {extensionId}, so `~` and the access rules apply to it).
 func Register(rt *restapi.Router, doc *spec.Document, opt Options) *Mock {
 	m := &Mock{Doc: doc, ops: map[string]*operation{}}
-	doc.Operation("") // index the document and compile its patterns now, not on the first request
+	doc.Operation("") // index the document now, not on the first request
 	existing := map[string]string{}
 	names := &nameNode{}
 	for _, r := range rt.Routes() {
@@ -83,8 +84,8 @@ func Register(rt *restapi.Router, doc *spec.Document, opt Options) *Mock {
 			m.Stateful++
 			continue
 		}
-		pattern, rename := names.add(op.Path)
-		o := newOperation(doc, op, opt, rename)
+		pattern := names.add(op.Path)
+		o := newOperation(doc, op, opt, pattern)
 		// The permission CMN-419 names: the first of "EditUserInfo OR EditUserCredentials".
 		perm, _, _ := strings.Cut(op.UserPermission, " ")
 		rt.Handle(op.Method, pattern, o.serve, restapi.Options{Public: op.Public || publicPaths[op.Path], Permission: perm})
@@ -93,13 +94,6 @@ func Register(rt *restapi.Router, doc *spec.Document, opt Options) *Mock {
 		m.Served++
 	}
 	return m
-}
-
-// Prepare builds every spec-served operation's response templates now rather than on first use.
-func (m *Mock) Prepare() {
-	for _, o := range m.ops {
-		o.responses()
-	}
 }
 
 // GenerationFailures lists the body fields for which no candidate value satisfied the schema,
@@ -121,24 +115,15 @@ type nameNode struct {
 	name   string
 }
 
-// add registers a path and returns it with the names in use, and the renames (router name →
-// spec name) it made.
-func (n *nameNode) add(path string) (string, map[string]string) {
+// add registers a path and returns it with the parameter names in use at its positions.
+func (n *nameNode) add(path string) string {
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 	out := make([]string, len(segs))
-	var rename map[string]string
 	cur := n
 	for i, seg := range segs {
 		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
-			name := seg[1 : len(seg)-1]
 			if cur.param == nil {
-				cur.param = &nameNode{name: name}
-			}
-			if cur.param.name != name {
-				if rename == nil {
-					rename = map[string]string{}
-				}
-				rename[cur.param.name] = name
+				cur.param = &nameNode{name: seg[1 : len(seg)-1]}
 			}
 			out[i] = "{" + cur.param.name + "}"
 			cur = cur.param
@@ -155,36 +140,41 @@ func (n *nameNode) add(path string) (string, map[string]string) {
 		}
 		cur = next
 	}
-	return "/" + strings.Join(out, "/"), rename
+	return "/" + strings.Join(out, "/")
 }
 
 // operation serves one spec operation.
 type operation struct {
-	doc    *spec.Document
-	op     *spec.Operation
-	opt    Options
-	rename map[string]string // router parameter name → spec name
-	byName map[string]string // spec name → router name
+	doc *spec.Document
+	op  *spec.Operation
+	opt Options
 
-	path   []*spec.Parameter
-	query  []*spec.Parameter
-	header []*spec.Parameter
-	known  map[string]bool // declared query parameters
+	path     []pathParam
+	query    []*spec.Parameter
+	header   []*spec.Parameter
+	known    map[string]bool // declared query parameters
+	pathSegs []string        // op.Path split at '/'
 
 	once sync.Once
 	resp *responses
 }
 
-func newOperation(doc *spec.Document, op *spec.Operation, opt Options, rename map[string]string) *operation {
-	o := &operation{doc: doc, op: op, opt: opt, rename: rename, byName: map[string]string{}, known: map[string]bool{}}
-	for router, name := range rename {
-		o.byName[name] = router
-	}
+// pathParam is a spec path parameter and the name the router gives it.
+type pathParam struct {
+	*spec.Parameter
+	router string
+}
+
+// newOperation prepares op, registered on the router as pattern.
+func newOperation(doc *spec.Document, op *spec.Operation, opt Options, pattern string) *operation {
+	o := &operation{doc: doc, op: op, opt: opt, known: map[string]bool{}, pathSegs: strings.Split(op.Path, "/")}
+	// The pattern has the spec path's parameters at the same positions, perhaps renamed.
+	specNames, routerNames := spec.PathParamNames(op.Path), spec.PathParamNames(pattern)
 	for i := range op.Params {
 		p := &op.Params[i]
 		switch p.In {
 		case "path":
-			o.path = append(o.path, p)
+			o.path = append(o.path, pathParam{Parameter: p, router: routerNames[slices.Index(specNames, p.Name)]})
 		case "query":
 			o.query = append(o.query, p)
 			o.known[p.Name] = true
@@ -194,14 +184,6 @@ func newOperation(doc *spec.Document, op *spec.Operation, opt Options, rename ma
 	}
 	sort.SliceStable(o.query, func(i, j int) bool { return o.query[i].Required && !o.query[j].Required })
 	return o
-}
-
-// routerName is the name the router gives a spec path parameter.
-func (o *operation) routerName(specName string) string {
-	if r, ok := o.byName[specName]; ok {
-		return r
-	}
-	return specName
 }
 
 func (o *operation) serve(w http.ResponseWriter, r *restapi.Request) error {
