@@ -75,6 +75,11 @@ func BadJSON() *Error {
 	return &Error{Status: 400, Code: "CMN-103", TopCode: "CMN-103", Message: "JSON can't be parsed."}
 }
 
+// CannotParse is CMN-104: a body that could not be read or taken apart (multipart, form).
+func CannotParse() *Error {
+	return &Error{Status: 400, Code: "CMN-104", TopCode: "CMN-104", Message: "Cannot parse request"}
+}
+
 // Internal is CMN-203; the cause is logged, never sent.
 func Internal() *Error {
 	return &Error{Status: 500, Code: "CMN-203", TopCode: "CMN-203", Message: "Internal Server Error"}

@@ -105,7 +105,7 @@ func ReadError(err error) *rc.Error {
 	if errors.As(err, &mbe) {
 		return TooLarge(mbe.Limit)
 	}
-	return &rc.Error{Status: 400, Code: "CMN-104", TopCode: "CMN-104", Message: "Cannot parse request"}
+	return rc.CannotParse()
 }
 
 // decodeJSONBytes maps JSON failures to the platform's errors: CMN-103 for unparsable JSON,

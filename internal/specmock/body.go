@@ -3,12 +3,10 @@ package specmock
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"maps"
 	"mime"
 	"mime/multipart"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -31,20 +29,12 @@ func (o *operation) readBody(r *restapi.Request) ([]byte, error) {
 	}
 	b, err := io.ReadAll(rd)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, restapi.TooLarge(mbe.Limit)
-		}
-		return nil, cannotParse()
+		return nil, restapi.ReadError(err)
 	}
 	if limit > 0 && int64(len(b)) > limit {
 		return nil, restapi.TooLarge(limit)
 	}
 	return b, nil
-}
-
-func cannotParse() *rc.Error {
-	return &rc.Error{Status: 400, Code: "CMN-104", TopCode: "CMN-104", Message: "Cannot parse request"}
 }
 
 // checkBody validates the body against the operation's request body.
@@ -92,7 +82,7 @@ func (o *operation) checkBody(r *restapi.Request) error {
 	case "form":
 		vals, err := url.ParseQuery(string(data))
 		if err != nil {
-			return cannotParse()
+			return rc.CannotParse()
 		}
 		v = o.formObject(m.Schema, vals)
 	case "multipart", "mixed":
@@ -238,7 +228,7 @@ func (o *operation) formObject(si int, vals url.Values) map[string]any {
 // which fill the schema's binary property.
 func (o *operation) multipartObject(m *spec.Media, data []byte, boundary string, mixed bool) (map[string]any, error) {
 	if boundary == "" {
-		return nil, cannotParse()
+		return nil, rc.CannotParse()
 	}
 	mr := multipart.NewReader(bytes.NewReader(data), boundary)
 	obj := map[string]any{}
@@ -261,11 +251,11 @@ func (o *operation) multipartObject(m *spec.Media, data []byte, boundary string,
 			break
 		}
 		if err != nil {
-			return nil, cannotParse()
+			return nil, rc.CannotParse()
 		}
 		content, err := io.ReadAll(part)
 		if err != nil {
-			return nil, cannotParse()
+			return nil, rc.CannotParse()
 		}
 		pct := part.Header.Get("Content-Type")
 		pmt, _, _ := mime.ParseMediaType(pct)
