@@ -40,6 +40,16 @@ type Filter struct {
 
 var errFilter = errors.New("invalid event filter")
 
+// extensionKinds are the filters under /account/{a}/extension/{e}, by what follows.
+var extensionKinds = map[string]string{
+	"":                      KindExtension,
+	"message-store":         KindMessageStore,
+	"message-store/instant": KindInstant,
+	"voicemail":             KindVoicemail,
+	"fax":                   KindFax,
+	"presence":              KindPresence,
+}
+
 func pathID(seg string, own int64) (int64, error) {
 	if seg == "~" {
 		return own, nil
@@ -96,20 +106,8 @@ func ParseFilter(raw string, caller *rc.Principal) (Filter, error) {
 		}
 		expanded += "/extension/" + strconv.FormatInt(f.ExtensionID, 10)
 		tail := strings.Join(rest[2:], "/")
-		switch tail {
-		case "":
-			f.Kind = KindExtension
-		case "message-store":
-			f.Kind = KindMessageStore
-		case "message-store/instant":
-			f.Kind = KindInstant
-		case "voicemail":
-			f.Kind = KindVoicemail
-		case "fax":
-			f.Kind = KindFax
-		case "presence":
-			f.Kind = KindPresence
-		default:
+		var ok bool
+		if f.Kind, ok = extensionKinds[tail]; !ok {
 			return Filter{}, errFilter
 		}
 		if tail != "" {
