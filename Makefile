@@ -16,9 +16,11 @@ build:
 # check on every response need it).
 test: check unit e2e
 
-# RingCentral's OpenAPI spec into .cache/spec (git-ignored), checked against a recorded SHA-256.
+# RingCentral's OpenAPI spec into .cache/spec (git-ignored), checked against a recorded SHA-256,
+# by the same fetcher a first `rcemu serve` uses (scripts/fetch-spec.sh does it with npm).
 spec:
-	scripts/fetch-spec.sh
+	@mkdir -p .cache && printf '*\n' > .cache/.gitignore
+	$(GO) run ./cmd/rcemu spec fetch --dir .cache/spec || scripts/fetch-spec.sh
 
 check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

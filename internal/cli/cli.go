@@ -1,6 +1,6 @@
 // Package cli is rcemu's command line: `rcemu [serve]` runs the emulator, `rcemu creds` prints
 // the credentials of a database, `rcemu spec coverage` lists the operations of the spec and who
-// serves them, `rcemu version` prints the version.
+// serves them, `rcemu spec fetch` fetches the spec, `rcemu version` prints the version.
 package cli
 
 import (
@@ -17,6 +17,7 @@ import (
 	"github.com/rcemu/rcemu/internal/app"
 	"github.com/rcemu/rcemu/internal/config"
 	"github.com/rcemu/rcemu/internal/credentials"
+	"github.com/rcemu/rcemu/internal/specfetch"
 )
 
 const usage = `rcemu — a local emulator of the RingCentral REST API
@@ -26,6 +27,8 @@ Usage:
   rcemu creds [flags]     print the credentials held in a database (flags: rcemu creds -h)
   rcemu spec coverage     list every operation of the spec with its tier, throttling group and
                           permissions (flags: rcemu spec coverage -h)
+  rcemu spec fetch        fetch RingCentral's OpenAPI spec from the npm registry into the user
+                          cache and print where it is (flags: rcemu spec fetch -h)
   rcemu version           print the version
 `
 
@@ -112,25 +115,66 @@ func creds(ctx context.Context, args []string, getenv func(string) string, stdou
 }
 
 func specCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "coverage" {
-		return errors.New("usage: rcemu spec coverage [--spec PATH] [--format text|json]")
+	switch {
+	case len(args) > 0 && args[0] == "coverage":
+		return specCoverage(ctx, args[1:], getenv, stdout, stderr)
+	case len(args) > 0 && args[0] == "fetch":
+		return specFetch(ctx, args[1:], getenv, stdout, stderr)
 	}
-	fs := flag.NewFlagSet("rcemu spec coverage", flag.ContinueOnError)
+	return errors.New("usage: rcemu spec coverage [--spec PATH] [--format text|json], or rcemu spec fetch [--force] [--dir DIR]")
+}
+
+// specFetch fetches the spec into the user cache (or --dir) unless it is there already, and
+// prints where it is; `make spec` uses it to fill .cache/spec.
+func specFetch(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("rcemu spec fetch", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg config.Config
-	fs.StringVar(&cfg.Spec, "spec", getenv("RCEMU_SPEC"), "RingCentral OpenAPI spec; default: the fetched copy (RCEMU_SPEC)")
-	fs.StringVar(&cfg.SpecCache, "spec-cache", getenv("RCEMU_SPEC_CACHE"), `directory for compiled specs, "off" for none (RCEMU_SPEC_CACHE)`)
-	format := fs.String("format", "text", "text or json")
-	if err := fs.Parse(args[1:]); err != nil {
+	fs.StringVar(&cfg.SpecCache, "spec-cache", getenv("RCEMU_SPEC_CACHE"), `the spec goes into its spec/ directory; default: rcemu in the user's cache directory (RCEMU_SPEC_CACHE)`)
+	dir := fs.String("dir", "", "write the spec into this directory instead (e.g. .cache/spec)")
+	force := fs.Bool("force", false, "download again even if a copy with the recorded SHA-256 is there")
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	cfg.NPMRegistry = specfetch.Registry(getenv)
+	f := app.SpecFetcher(cfg, stderr)
+	if *dir != "" {
+		f.Dir = *dir
+	}
+	get := f.Ensure
+	if *force {
+		get = f.Fetch
+	}
+	path, err := get(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, path)
+	return nil
+}
+
+func specCoverage(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("rcemu spec coverage", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg config.Config
+	config.SpecFlags(fs, &cfg, getenv)
+	format := fs.String("format", "text", "text or json")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err := cfg.CheckSpec(); err != nil {
+		return err
+	}
 	if *format != "text" && *format != "json" {
 		return fmt.Errorf("--format: %q is not text or json", *format)
 	}
-	m, err := app.SpecCoverage(ctx, cfg)
+	m, err := app.SpecCoverage(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+
+	"github.com/rcemu/rcemu/internal/specfetch"
 )
 
 // DefaultDB is where `rcemu serve` keeps its state when neither --db nor RCEMU_DB says otherwise.
@@ -20,10 +22,20 @@ type Config struct {
 	Addr string // listen address
 	DB   string // SQLite file, or ":memory:"
 	Seed string // seed file for a new database; "" means the embedded default
-	Spec string // RingCentral OpenAPI file for the spec-served operations; "" means the cached copy, if any
-	// SpecCache is where compiled specs are kept, keyed by the spec's SHA-256; "" means the user's
-	// cache directory, "off" none.
+	// Spec is the RingCentral OpenAPI file for the spec-served operations: a path, "off" for none,
+	// "required" (like "" but the start fails without a spec), or "" for the copy found or fetched
+	// (see SpecFetch).
+	Spec string
+	// SpecCache is where compiled specs are kept, keyed by the spec's SHA-256, and where a fetched
+	// spec goes (its spec/ directory); "" means the user's cache directory, "off" no compiled cache.
 	SpecCache string
+	// SpecFetch says where a spec is looked for when Spec is "" and no .cache/spec copy is found:
+	// "on" the user cache's copy, fetched from the npm registry first if missing; "off" that copy
+	// only. A Config built in code leaves it "" and looks no further than .cache/spec, so that
+	// tests never depend on the user's cache or the network.
+	SpecFetch string
+	// NPMRegistry is the registry the spec is fetched from; "" means npm's public one.
+	NPMRegistry string
 	// Strict makes spec-served operations refuse what they tolerate by default: unknown query
 	// parameters and body fields, read-only body fields, a single-valued parameter sent twice.
 	Strict   bool
@@ -41,8 +53,7 @@ func Serve(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.StringVar(&c.Addr, "addr", envOr(getenv, "RCEMU_ADDR", "127.0.0.1:8080"), "listen address (RCEMU_ADDR)")
 	fs.StringVar(&c.DB, "db", envOr(getenv, "RCEMU_DB", DefaultDB), `SQLite database file, ":memory:" for a throwaway one (RCEMU_DB)`)
 	fs.StringVar(&c.Seed, "seed", getenv("RCEMU_SEED"), "YAML or JSON seed for a new database; default: the embedded seed (RCEMU_SEED)")
-	fs.StringVar(&c.Spec, "spec", getenv("RCEMU_SPEC"), "RingCentral OpenAPI spec (YAML or JSON) that serves every operation without a stateful handler; default: .cache/spec/rc-public-openapi.yml in the working directory or beside the binary, if there; \"off\": none (RCEMU_SPEC)")
-	fs.StringVar(&c.SpecCache, "spec-cache", getenv("RCEMU_SPEC_CACHE"), `directory for compiled specs, "off" for none; default: rcemu in the user's cache directory (RCEMU_SPEC_CACHE)`)
+	SpecFlags(fs, &c, getenv)
 	strictEnv, strictErr := strconv.ParseBool(envOr(getenv, "RCEMU_STRICT", "false"))
 	fs.BoolVar(&c.Strict, "strict", strictEnv, "spec-served operations refuse unknown query parameters and body fields (RCEMU_STRICT)")
 	fs.BoolVar(&c.StrictHTTPS, "strict-https", getenv("RCEMU_STRICT_HTTPS") == "true", "refuse plain http:// WebHook addresses, as the platform does (RCEMU_STRICT_HTTPS)")
@@ -56,6 +67,9 @@ func Serve(args []string, getenv func(string) string, out io.Writer) (Config, er
 	}
 	if strictErr != nil && !flagSet(fs, "strict") {
 		return c, fmt.Errorf("RCEMU_STRICT: %q is not true or false", getenv("RCEMU_STRICT"))
+	}
+	if err := c.CheckSpec(); err != nil {
+		return c, err
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return c, fmt.Errorf("--log-level: %q is not one of debug, info, warn, error", *level)
@@ -72,6 +86,28 @@ func Serve(args []string, getenv func(string) string, out io.Writer) (Config, er
 		return c, errors.New("--db: must not be empty")
 	}
 	return c, nil
+}
+
+// SpecFlags defines --spec, --spec-cache and --spec-fetch on fs, for every command that loads the
+// spec; call CheckSpec after parsing.
+func SpecFlags(fs *flag.FlagSet, c *Config, getenv func(string) string) {
+	fs.StringVar(&c.Spec, "spec", getenv("RCEMU_SPEC"), "RingCentral OpenAPI spec (YAML or JSON) that serves every operation without a stateful handler; default: .cache/spec/rc-public-openapi.yml in the working directory or beside the binary, else the copy in the user's cache, fetched from npm if missing; \"off\": none; \"required\": the default, but fail without one (RCEMU_SPEC)")
+	fs.StringVar(&c.SpecCache, "spec-cache", getenv("RCEMU_SPEC_CACHE"), `directory for compiled and fetched specs, "off" for no compiled ones; default: rcemu in the user's cache directory (RCEMU_SPEC_CACHE)`)
+	fs.StringVar(&c.SpecFetch, "spec-fetch", envOr(getenv, "RCEMU_SPEC_FETCH", "on"), `"off": never fetch a missing spec from the npm registry (RCEMU_NPM_REGISTRY, npm_config_registry) (RCEMU_SPEC_FETCH)`)
+	c.NPMRegistry = specfetch.Registry(getenv)
+}
+
+// CheckSpec validates the spec settings SpecFlags parsed.
+func (c *Config) CheckSpec() error {
+	switch strings.ToLower(c.SpecFetch) {
+	case "on", "true", "1":
+		c.SpecFetch = "on"
+	case "off", "false", "0":
+		c.SpecFetch = "off"
+	default:
+		return fmt.Errorf("--spec-fetch: %q is not on or off", c.SpecFetch)
+	}
+	return nil
 }
 
 // Creds is what `rcemu creds` needs.
