@@ -31,6 +31,9 @@ func TestLayers(t *testing.T) {
 		"credentials":      {mod + "restapi", mod + "store/sqlstore", "net/http", "database/sql"},
 		"reqlog":           {mod + "store", mod + "api", "database/sql"},
 		"hookhttp":         {mod, "net/http"}, // it exists to do without net/http
+		"voice":            {mod + "restapi", mod + "api", mod + "store/sqlstore", "net/http", "database/sql"},
+		"audio":            {mod, "net/http"},
+		"specfetch":        {mod + "restapi", mod + "api", mod + "store", "database/sql"},
 	}
 	checked := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {

@@ -14,6 +14,7 @@ import (
 	"github.com/rcemu/rcemu/internal/restapi/paging"
 	"github.com/rcemu/rcemu/internal/restapi/query"
 	"github.com/rcemu/rcemu/internal/store"
+	"github.com/rcemu/rcemu/internal/voice"
 )
 
 // Handlers serves the stateful resources.
@@ -22,6 +23,7 @@ type Handlers struct {
 	Messages  *messaging.Service
 	Notify    *notify.Service
 	Presence  *presence.Service
+	Voice     *voice.Service
 }
 
 const v1 = "/restapi/v1.0"
@@ -40,6 +42,7 @@ func (h *Handlers) Register(rt *restapi.Router) {
 	rt.Handle("GET", acc+"/phone-number/{phoneNumberId}", h.readAccountPhoneNumber, restapi.Options{})
 	h.registerMessages(rt)
 	h.registerNotifications(rt)
+	h.registerVoice(rt)
 }
 
 func (h *Handlers) readAccountInfo(w http.ResponseWriter, r *restapi.Request) error {

@@ -140,35 +140,44 @@ type presenceExtension struct {
 }
 
 type presenceInfo struct {
-	URI                 string            `json:"uri"`
-	Extension           presenceExtension `json:"extension"`
-	PresenceStatus      string            `json:"presenceStatus"`
-	TelephonyStatus     string            `json:"telephonyStatus,omitempty"`
-	UserStatus          string            `json:"userStatus"`
-	DndStatus           string            `json:"dndStatus"`
-	Message             string            `json:"message,omitempty"`
-	AllowSeeMyPresence  bool              `json:"allowSeeMyPresence"`
-	RingOnMonitoredCall bool              `json:"ringOnMonitoredCall"`
-	PickUpCallsOnHold   bool              `json:"pickUpCallsOnHold"`
-	MeetingStatus       string            `json:"meetingStatus"`
-	ActiveCalls         *[]any            `json:"activeCalls,omitempty"` // with detailedTelephonyState only
+	URI                 string               `json:"uri"`
+	Extension           presenceExtension    `json:"extension"`
+	PresenceStatus      string               `json:"presenceStatus"`
+	TelephonyStatus     string               `json:"telephonyStatus,omitempty"`
+	UserStatus          string               `json:"userStatus"`
+	DndStatus           string               `json:"dndStatus"`
+	Message             string               `json:"message,omitempty"`
+	AllowSeeMyPresence  bool                 `json:"allowSeeMyPresence"`
+	RingOnMonitoredCall bool                 `json:"ringOnMonitoredCall"`
+	PickUpCallsOnHold   bool                 `json:"pickUpCallsOnHold"`
+	MeetingStatus       string               `json:"meetingStatus"`
+	ActiveCalls         *[]notify.ActiveCall `json:"activeCalls,omitempty"` // with detailedTelephonyState only
 }
 
-func newPresenceInfo(r *restapi.Request, e rc.Extension, p rc.Presence, detailed bool) presenceInfo {
+func newPresenceInfo(r *restapi.Request, e rc.Extension, p rc.Presence, tel *rc.Telephony, detailed, sip bool) presenceInfo {
 	uri := extensionURI(r, e.AccountID, e.ID)
 	out := presenceInfo{URI: uri + "/presence", Extension: presenceExtension{ID: e.ID, URI: uri, ExtensionNumber: e.ExtensionNumber},
-		PresenceStatus: notify.PresenceStatus(p), UserStatus: p.UserStatus, DndStatus: p.DndStatus, Message: p.Message,
+		PresenceStatus: notify.PresenceWithCalls(p, tel), UserStatus: p.UserStatus, DndStatus: p.DndStatus, Message: p.Message,
 		AllowSeeMyPresence: p.AllowSeeMyPresence, RingOnMonitoredCall: p.RingOnMonitoredCall,
-		PickUpCallsOnHold: p.PickUpCallsOnHold, MeetingStatus: "Disconnected", TelephonyStatus: "NoCall"}
+		PickUpCallsOnHold: p.PickUpCallsOnHold, MeetingStatus: "Disconnected", TelephonyStatus: notify.TelephonyStatus(tel)}
 	if e.Type != "User" && e.Type != "DigitalUser" && e.Type != "VirtualUser" {
 		// The platform reports other extension types as Offline.
 		out.PresenceStatus, out.UserStatus = "Offline", "Offline"
 	}
 	if detailed {
-		none := []any{}
-		out.ActiveCalls = &none
+		calls := notify.ActiveCalls(tel, sip)
+		out.ActiveCalls = &calls
 	}
 	return out
+}
+
+// telephony reads an extension's calls in progress for its presence.
+func (h *Handlers) telephony(r *restapi.Request, e rc.Extension) (*rc.Telephony, error) {
+	if h.Voice == nil {
+		return nil, nil
+	}
+	tel, err := h.Voice.Telephony(r.Context(), e.AccountID, e.ID)
+	return &tel, err
 }
 
 func (h *Handlers) readPresence(w http.ResponseWriter, r *restapi.Request) error {
@@ -180,7 +189,8 @@ func (h *Handlers) readPresence(w http.ResponseWriter, r *restapi.Request) error
 	if err != nil {
 		return err
 	}
-	if _, err := r.Query.Bool("sipData", false); err != nil {
+	sip, err := r.Query.Bool("sipData", false)
+	if err != nil {
 		return err
 	}
 	p, err := h.Presence.Get(r.Context(), e.ID)
@@ -190,7 +200,11 @@ func (h *Handlers) readPresence(w http.ResponseWriter, r *restapi.Request) error
 	if !p.AllowSeeMyPresence && !r.Principal.Admin && e.ID != r.Principal.ExtensionID {
 		return rc.OtherExtension("ReadPresenceStatus")
 	}
-	return restapi.JSON(w, 200, newPresenceInfo(r, e, p, detailed))
+	tel, err := h.telephony(r, e)
+	if err != nil {
+		return err
+	}
+	return restapi.JSON(w, 200, newPresenceInfo(r, e, p, tel, detailed, sip))
 }
 
 func (h *Handlers) updatePresence(w http.ResponseWriter, r *restapi.Request) error {
@@ -206,7 +220,11 @@ func (h *Handlers) updatePresence(w http.ResponseWriter, r *restapi.Request) err
 	if err != nil {
 		return err
 	}
-	return restapi.JSON(w, 200, newPresenceInfo(r, e, p, false))
+	tel, err := h.telephony(r, e)
+	if err != nil {
+		return err
+	}
+	return restapi.JSON(w, 200, newPresenceInfo(r, e, p, tel, false, false))
 }
 
 func (h *Handlers) readAccountPresence(w http.ResponseWriter, r *restapi.Request) error {
@@ -215,6 +233,10 @@ func (h *Handlers) readAccountPresence(w http.ResponseWriter, r *restapi.Request
 		return err
 	}
 	detailed, err := r.Query.Bool("detailedTelephonyState", false)
+	if err != nil {
+		return err
+	}
+	sip, err := r.Query.Bool("sipData", false)
 	if err != nil {
 		return err
 	}
@@ -229,7 +251,11 @@ func (h *Handlers) readAccountPresence(w http.ResponseWriter, r *restapi.Request
 		if err != nil {
 			return err
 		}
-		records = append(records, newPresenceInfo(r, e, p, detailed))
+		tel, err := h.telephony(r, e)
+		if err != nil {
+			return err
+		}
+		records = append(records, newPresenceInfo(r, e, p, tel, detailed, sip))
 	}
 	return list(w, r, v1+"/account/"+id(r.AccountID)+"/presence", effective(r), pg, total, records)
 }

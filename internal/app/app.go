@@ -33,6 +33,7 @@ import (
 	"github.com/rcemu/rcemu/internal/specmock"
 	"github.com/rcemu/rcemu/internal/store"
 	"github.com/rcemu/rcemu/internal/store/sqlstore"
+	"github.com/rcemu/rcemu/internal/voice"
 	"github.com/rcemu/rcemu/internal/wsg"
 )
 
@@ -133,6 +134,7 @@ type App struct {
 	Bus    *events.Bus
 	Msgs   *messaging.Service
 	Notify *notify.Service
+	Voice  *voice.Service
 	WSG    *wsg.Gateway
 	spec   *specmock.Mock // nil without a spec
 
@@ -169,16 +171,17 @@ func (a *App) Open(ctx context.Context) error {
 		db.Close()
 		return err
 	}
-	pres := &presence.Service{Store: db, Clock: a.Clock, Bus: a.Bus}
+	a.Voice = voice.New(db, a.Clock, a.Bus, a.Msgs)
+	pres := &presence.Service{Store: db, Clock: a.Clock, Bus: a.Bus, Calls: a.Voice}
 	a.WSG = wsg.New(a.Notify, a.Clock, a.Log)
 
 	rt := &restapi.Router{}
 	restapi.RegisterDiscovery(rt, Version, "rcemu")
 	a.OAuth.Register(rt)
 	a.WSG.Register(rt)
-	(&api.Handlers{Directory: &directory.Service{Store: db, Bus: a.Bus, Clock: a.Clock}, Messages: a.Msgs, Notify: a.Notify, Presence: pres}).Register(rt)
+	(&api.Handlers{Directory: &directory.Service{Store: db, Bus: a.Bus, Clock: a.Clock}, Messages: a.Msgs, Notify: a.Notify, Presence: pres, Voice: a.Voice}).Register(rt)
 	(&control.Handlers{Backend: a, Log: a.Reqs, Clock: a.Clock, Version: Version, Messages: a.Msgs, Bus: a.Bus,
-		Notify: a.Notify}).Register(rt)
+		Notify: a.Notify, Voice: a.Voice}).Register(rt)
 	// Spec-served operations go last: a route a stateful handler already serves keeps its handler.
 	if err := a.openSpec(ctx, rt); err != nil {
 		db.Close()
@@ -209,6 +212,7 @@ func (a *App) Serve() {
 	ctx, cancel := context.WithCancel(context.Background())
 	a.stop = cancel
 	go a.Msgs.Run(ctx, a.Log)
+	go a.Voice.Run(ctx, a.Log)
 	a.Notify.Start(ctx)
 }
 
@@ -264,6 +268,7 @@ func (a *App) Reset(ctx context.Context) error {
 	a.Msgs.SetDelays(messaging.Delays{})
 	a.Notify.ClearAttempts()
 	a.Msgs.Kick() // the messages and their schedule were replaced
+	a.Voice.Reset()
 	return a.Notify.Reload(ctx)
 }
 
@@ -296,6 +301,7 @@ func (a *App) Import(ctx context.Context, s store.Snapshot) error {
 	a.OAuth.SetKeys(keys)
 	a.OAuth.Flush()
 	a.Msgs.Kick() // the messages and their schedule were replaced
+	a.Voice.Reset()
 	return a.Notify.Reload(ctx)
 }
 

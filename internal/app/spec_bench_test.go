@@ -20,7 +20,7 @@ import (
 	"github.com/rcemu/rcemu/internal/rctest"
 )
 
-const specBenchPath = "/restapi/v1.0/account/~/extension/~/call-log"
+const specBenchPath = "/restapi/v1.0/account/~/extension/~/answering-rule"
 
 func specBenchPathOrSkip(b *testing.B) string {
 	path := rctest.SpecPath()

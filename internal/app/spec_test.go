@@ -127,7 +127,7 @@ func TestStartWithoutSpec(t *testing.T) {
 		t.Fatalf("no log line about the missing spec:\n%s", log.String())
 	}
 	a.Serve()
-	res, err := http.Get(a.URL() + "/restapi/v1.0/account/~/call-log")
+	res, err := http.Get(a.URL() + "/restapi/v1.0/account/~/business-hours")
 	if err != nil {
 		t.Fatal(err)
 	}

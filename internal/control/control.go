@@ -21,6 +21,7 @@ import (
 	"github.com/rcemu/rcemu/internal/restapi"
 	"github.com/rcemu/rcemu/internal/restapi/query"
 	"github.com/rcemu/rcemu/internal/store"
+	"github.com/rcemu/rcemu/internal/voice"
 )
 
 // Prefix is where the control plane lives.
@@ -43,6 +44,7 @@ type Handlers struct {
 	Messages *messaging.Service
 	Bus      *events.Bus
 	Notify   *notify.Service
+	Voice    *voice.Service
 }
 
 // Register adds the control routes.
@@ -67,6 +69,11 @@ func (h *Handlers) Register(rt *restapi.Router) {
 	rt.Handle("GET", Prefix+"/events", h.events, o)
 	rt.Handle("GET", Prefix+"/deliveries", h.deliveries, o)
 	rt.Handle("GET", Prefix+"/receivers", h.receivers, o)
+	rt.Handle("POST", Prefix+"/calls", h.simulateCall, o)
+	rt.Handle("GET", Prefix+"/calls", h.listCalls, o)
+	rt.Handle("DELETE", Prefix+"/calls/{telephonySessionId}", h.endCall, o)
+	rt.Handle("GET", Prefix+"/voice", h.getVoice, o)
+	rt.Handle("PUT", Prefix+"/voice", h.putVoice, o)
 }
 
 func (h *Handlers) deliveries(w http.ResponseWriter, r *restapi.Request) error {
@@ -199,6 +206,11 @@ func (h *Handlers) setClock(w http.ResponseWriter, r *restapi.Request) error {
 	if h.Messages != nil {
 		// Apply what the new time made due before answering, so a test sees it at once.
 		if _, err := h.Messages.ApplyDue(r.Context()); err != nil {
+			return err
+		}
+	}
+	if h.Voice != nil {
+		if _, err := h.Voice.ApplyDue(r.Context()); err != nil {
 			return err
 		}
 	}

@@ -448,3 +448,21 @@ func (s *Service) Inject(ctx context.Context, r InboundRequest) (rc.Message, err
 	s.publish([]*rc.Message{m}, nil)
 	return cloneMessage(*m), nil
 }
+
+// LeaveVoicemail stores the message a caller left in a hosted extension's mailbox: a VoiceMail
+// in its store with the recording attached, announced like any inbound message.
+func (s *Service) LeaveVoicemail(ctx context.Context, to rc.Extension, from rc.CallEndpoint, seconds int, audio []byte, contentType string) (rc.Message, error) {
+	now := s.Clock.Now()
+	m := &rc.Message{AccountID: to.AccountID, ExtensionID: to.ID, Type: "VoiceMail", Direction: "Inbound",
+		Availability: "Alive", ReadStatus: "Unread", MessageStatus: "Received", Priority: "Normal",
+		From:         rc.Party{PhoneNumber: from.PhoneNumber, ExtensionNumber: from.ExtensionNumber, ExtensionID: from.ExtensionID, Name: from.Name},
+		To:           []rc.Party{{ExtensionNumber: to.ExtensionNumber, ExtensionID: to.ID, Name: to.Name}},
+		CreationTime: now, LastModifiedTime: now, VMTranscription: "NotAvailable",
+		Attachments: []rc.Attachment{{Type: "AudioRecording", ContentType: contentType, FileName: "voicemail.wav",
+			Size: len(audio), VMDuration: max(seconds, 1), Content: audio}}}
+	if err := s.Store.InsertMessages(ctx, m); err != nil {
+		return rc.Message{}, err
+	}
+	s.publish([]*rc.Message{m}, nil)
+	return cloneMessage(*m), nil
+}

@@ -92,18 +92,82 @@ func instantFrom(base string, m *rc.Message) instantBody {
 
 // presenceBody is the presence event's body (event-filters/extension-presence.md).
 type presenceBody struct {
-	ExtensionID         string `json:"extensionId"`
-	TelephonyStatus     string `json:"telephonyStatus,omitempty"`
-	PresenceStatus      string `json:"presenceStatus"`
-	UserStatus          string `json:"userStatus"`
-	DndStatus           string `json:"dndStatus"`
-	MeetingStatus       string `json:"meetingStatus"`
-	AllowSeeMyPresence  bool   `json:"allowSeeMyPresence"`
-	RingOnMonitoredCall bool   `json:"ringOnMonitoredCall"`
-	PickUpCallsOnHold   bool   `json:"pickUpCallsOnHold"`
-	Sequence            int64  `json:"sequence"`
-	ActiveCalls         *[]any `json:"activeCalls,omitempty"` // with detailedTelephonyState only, then even when empty
-	TotalActiveCalls    *int   `json:"totalActiveCalls,omitempty"`
+	ExtensionID         string        `json:"extensionId"`
+	TelephonyStatus     string        `json:"telephonyStatus,omitempty"`
+	PresenceStatus      string        `json:"presenceStatus"`
+	UserStatus          string        `json:"userStatus"`
+	DndStatus           string        `json:"dndStatus"`
+	MeetingStatus       string        `json:"meetingStatus"`
+	AllowSeeMyPresence  bool          `json:"allowSeeMyPresence"`
+	RingOnMonitoredCall bool          `json:"ringOnMonitoredCall"`
+	PickUpCallsOnHold   bool          `json:"pickUpCallsOnHold"`
+	Sequence            int64         `json:"sequence"`
+	ActiveCalls         *[]ActiveCall `json:"activeCalls,omitempty"` // with detailedTelephonyState only, then even when empty
+	TotalActiveCalls    *int          `json:"totalActiveCalls,omitempty"`
+}
+
+// SIPData is an active call's SIP dialog, reported with sipData=true.
+type SIPData struct {
+	ToTag     string `json:"toTag"`
+	FromTag   string `json:"fromTag"`
+	RemoteURI string `json:"remoteUri"`
+	LocalURI  string `json:"localUri"`
+}
+
+// ActiveCall is a call in progress as presence bodies (REST and notifications) carry it.
+type ActiveCall struct {
+	ID                 string   `json:"id"`
+	Direction          string   `json:"direction"`
+	From               string   `json:"from,omitempty"`
+	FromName           string   `json:"fromName,omitempty"`
+	To                 string   `json:"to,omitempty"`
+	ToName             string   `json:"toName,omitempty"`
+	StartTime          string   `json:"startTime"`
+	TelephonyStatus    string   `json:"telephonyStatus"`
+	SIPData            *SIPData `json:"sipData,omitempty"`
+	SessionID          string   `json:"sessionId"`
+	TelephonySessionID string   `json:"telephonySessionId"`
+	PartyID            string   `json:"partyId"`
+}
+
+// ActiveCalls renders an extension's calls in progress.
+func ActiveCalls(tel *rc.Telephony, sip bool) []ActiveCall {
+	out := []ActiveCall{}
+	if tel == nil {
+		return out
+	}
+	for _, c := range tel.Calls {
+		a := ActiveCall{ID: c.ID, Direction: c.Direction, From: c.From, FromName: c.FromName, To: c.To, ToName: c.ToName,
+			StartTime: rc.FormatTime(c.StartTime), TelephonyStatus: c.TelephonyStatus, SessionID: c.SessionID,
+			TelephonySessionID: c.TelephonySessionID, PartyID: c.PartyID}
+		if sip {
+			local, remote := c.To, c.From
+			if c.Direction == "Outbound" {
+				local, remote = c.From, c.To
+			}
+			a.SIPData = &SIPData{ToTag: "to-" + c.PartyID, FromTag: "from-" + c.PartyID,
+				RemoteURI: "sip:" + remote + "@rcemu.local", LocalURI: "sip:" + local + "@rcemu.local"}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// TelephonyStatus is an extension's telephony status, NoCall when nothing is known.
+func TelephonyStatus(tel *rc.Telephony) string {
+	if tel == nil || tel.Status == "" {
+		return "NoCall"
+	}
+	return tel.Status
+}
+
+// PresenceWithCalls is the aggregate presence status: a user on a call is Busy.
+func PresenceWithCalls(p rc.Presence, tel *rc.Telephony) string {
+	st := PresenceStatus(p)
+	if st == "Available" && TelephonyStatus(tel) != "NoCall" {
+		return "Busy"
+	}
+	return st
 }
 
 // PresenceStatus is the aggregate the platform computes from the user status.
@@ -117,14 +181,15 @@ func PresenceStatus(p rc.Presence) string {
 	return "Available"
 }
 
-func presenceFrom(p rc.Presence, detailed bool) presenceBody {
-	b := presenceBody{ExtensionID: itoa(p.ExtensionID), PresenceStatus: PresenceStatus(p), UserStatus: p.UserStatus,
+func presenceFrom(p rc.Presence, tel *rc.Telephony, detailed, sip bool) presenceBody {
+	b := presenceBody{ExtensionID: itoa(p.ExtensionID), PresenceStatus: PresenceWithCalls(p, tel), UserStatus: p.UserStatus,
 		DndStatus: p.DndStatus, MeetingStatus: "Disconnected", AllowSeeMyPresence: p.AllowSeeMyPresence,
 		RingOnMonitoredCall: p.RingOnMonitoredCall, PickUpCallsOnHold: p.PickUpCallsOnHold, Sequence: p.Sequence}
 	if detailed {
-		b.TelephonyStatus = "NoCall"
-		zero, none := 0, []any{}
-		b.ActiveCalls, b.TotalActiveCalls = &none, &zero
+		b.TelephonyStatus = TelephonyStatus(tel)
+		calls := ActiveCalls(tel, sip)
+		n := len(calls)
+		b.ActiveCalls, b.TotalActiveCalls = &calls, &n
 	}
 	return b
 }
@@ -143,6 +208,150 @@ type reminderBody struct {
 	SubscriptionID string `json:"subscriptionId"`
 	ExpirationTime string `json:"expirationTime"`
 	ExpiresIn      int64  `json:"expiresIn"`
+}
+
+type telephonyEndpoint struct {
+	PhoneNumber string `json:"phoneNumber,omitempty"`
+	Name        string `json:"name,omitempty"`
+	ExtensionID string `json:"extensionId,omitempty"`
+	DeviceID    string `json:"deviceId,omitempty"`
+}
+
+type telephonyPeer struct {
+	PartyID string `json:"partyId,omitempty"`
+}
+
+type telephonyStatus struct {
+	Code     string         `json:"code"`
+	Reason   string         `json:"reason,omitempty"`
+	ParkData string         `json:"parkData,omitempty"`
+	PeerID   *telephonyPeer `json:"peerId,omitempty"`
+	Rcc      bool           `json:"rcc"`
+}
+
+type telephonyRecording struct {
+	ID     string `json:"id"`
+	Active bool   `json:"active"`
+}
+
+type telephonyPark struct {
+	ID string `json:"id,omitempty"`
+}
+
+type telephonyParty struct {
+	AccountID      string               `json:"accountId,omitempty"`
+	ExtensionID    string               `json:"extensionId,omitempty"`
+	ID             string               `json:"id"`
+	Direction      string               `json:"direction"`
+	To             telephonyEndpoint    `json:"to"`
+	From           telephonyEndpoint    `json:"from"`
+	Recordings     []telephonyRecording `json:"recordings,omitempty"`
+	Status         telephonyStatus      `json:"status"`
+	Park           *telephonyPark       `json:"park,omitempty"`
+	MissedCall     bool                 `json:"missedCall"`
+	StandAlone     bool                 `json:"standAlone"`
+	Muted          bool                 `json:"muted"`
+	ConferenceRole string               `json:"conferenceRole,omitempty"`
+}
+
+type telephonyOrigin struct {
+	Type string `json:"type"`
+}
+
+// telephonyBody is the telephony sessions event's body (TelephonySessionsEventBody).
+type telephonyBody struct {
+	Sequence           int64            `json:"sequence"`
+	SessionID          string           `json:"sessionId"`
+	TelephonySessionID string           `json:"telephonySessionId"`
+	ServerID           string           `json:"serverId"`
+	EventTime          string           `json:"eventTime"`
+	AccountID          string           `json:"accountId"`
+	ExtensionID        string           `json:"extensionId,omitempty"`
+	Parties            []telephonyParty `json:"parties"`
+	Origin             telephonyOrigin  `json:"origin"`
+}
+
+// serverID names the emulator as the platform names the telephony server of a session.
+const serverID = "rcemu.TAS"
+
+func telephonyEndpointOf(e rc.CallEndpoint) telephonyEndpoint {
+	n := e.PhoneNumber
+	if n == "" {
+		n = e.ExtensionNumber
+	}
+	out := telephonyEndpoint{PhoneNumber: n, Name: e.Name}
+	if e.ExtensionID != 0 {
+		out.ExtensionID = itoa(e.ExtensionID)
+	}
+	if e.DeviceID != 0 {
+		out.DeviceID = itoa(e.DeviceID)
+	}
+	return out
+}
+
+func telephonyPartyOf(p *rc.CallParty) telephonyParty {
+	tp := telephonyParty{AccountID: itoa(p.AccountID), ExtensionID: itoa(p.ExtensionID), ID: p.ID, Direction: p.Direction,
+		To: telephonyEndpointOf(p.To), From: telephonyEndpointOf(p.From), Status: telephonyStatus{Code: p.Status, Reason: p.Reason},
+		MissedCall: p.MissedCall, StandAlone: p.StandAlone || p.Status == "Hold", Muted: p.Muted}
+	if p.Role == "Participant" {
+		tp.ConferenceRole = "Participant"
+	}
+	if p.PeerID != "" {
+		tp.Status.PeerID = &telephonyPeer{PartyID: p.PeerID}
+	}
+	if p.Status == "Parked" {
+		tp.Park, tp.Status.ParkData = &telephonyPark{ID: p.ParkID}, p.ParkID
+	}
+	for _, r := range p.Recordings {
+		tp.Recordings = append(tp.Recordings, telephonyRecording{ID: itoa(r.ID), Active: r.Active})
+	}
+	return tp
+}
+
+// telephonyFrom builds a telephony sessions event's body for the parties of a change a filter
+// sees: the extension's own, or the account's; nil when it sees none.
+func telephonyFrom(f Filter, e rc.Event) *telephonyBody {
+	sess := e.Call
+	var parties []telephonyParty
+	for _, id := range e.Changed {
+		p := sess.Party(id)
+		if p == nil || !p.Hosted() || p.AccountID != f.AccountID {
+			continue
+		}
+		if f.Kind == KindTelephony && p.ExtensionID != f.ExtensionID {
+			continue
+		}
+		if len(f.StatusCodes) > 0 && !contains(f.StatusCodes, p.Status) {
+			continue
+		}
+		if f.Missed && !p.MissedCall {
+			continue
+		}
+		parties = append(parties, telephonyPartyOf(p))
+	}
+	if len(parties) == 0 {
+		return nil
+	}
+	b := &telephonyBody{Sequence: sess.Sequence, SessionID: sess.SessionID(), TelephonySessionID: sess.ID, ServerID: serverID,
+		EventTime: rc.FormatTime(e.Time), AccountID: itoa(f.AccountID), Parties: parties, Origin: telephonyOrigin{Type: sess.Origin}}
+	if f.Kind == KindTelephony {
+		b.ExtensionID = itoa(f.ExtensionID)
+	}
+	return b
+}
+
+// missedCallBody is the missed calls event's body.
+type missedCallBody struct {
+	ExtensionID        string `json:"extensionId"`
+	Action             string `json:"action"`
+	SessionID          string `json:"sessionId"`
+	TelephonySessionID string `json:"telephonySessionId"`
+	ServerID           string `json:"serverId"`
+	From               string `json:"from,omitempty"`
+	FromName           string `json:"fromName,omitempty"`
+	To                 string `json:"to,omitempty"`
+	ToName             string `json:"toName,omitempty"`
+	OwnerID            string `json:"ownerId"`
 }
 
 // match says whether filter f wants event e, and with which body.
@@ -206,10 +415,10 @@ func match(f Filter, e rc.Event, base string) (any, bool) {
 			return nil, false
 		}
 		if f.Kind == KindPresence && f.ExtensionID == e.ExtensionID {
-			return presenceFrom(*e.Presence, f.Detailed), true
+			return presenceFrom(*e.Presence, e.Telephony, f.Detailed, f.SipData), true
 		}
 		if f.Kind == KindAccountPresence {
-			return presenceFrom(*e.Presence, false), true
+			return presenceFrom(*e.Presence, e.Telephony, f.Detailed, f.SipData), true
 		}
 	case "subscription-reminder":
 		sub := e.Subscription
@@ -218,6 +427,25 @@ func match(f Filter, e rc.Event, base string) (any, bool) {
 		}
 		return reminderBody{SubscriptionID: sub.ID, ExpirationTime: rc.FormatTime(sub.Expiration),
 			ExpiresIn: int64(sub.Expiration.Sub(e.Time) / time.Second)}, true
+	case "telephony-session":
+		if e.Call == nil || f.AccountID != e.AccountID || (f.Kind != KindTelephony && f.Kind != KindAccountTelephony) {
+			return nil, false
+		}
+		if b := telephonyFrom(f, e); b != nil {
+			return b, true
+		}
+	case "missed-call":
+		if e.Call == nil || f.Kind != KindMissedCalls || f.AccountID != e.AccountID || f.ExtensionID != e.ExtensionID {
+			return nil, false
+		}
+		for _, id := range e.Changed {
+			if p := e.Call.Party(id); p != nil {
+				from, to := telephonyEndpointOf(p.From), telephonyEndpointOf(p.To)
+				return missedCallBody{ExtensionID: itoa(e.ExtensionID), Action: "MissedCall", SessionID: e.Call.SessionID(),
+					TelephonySessionID: e.Call.ID, ServerID: serverID, From: from.PhoneNumber, FromName: from.Name,
+					To: to.PhoneNumber, ToName: to.Name, OwnerID: itoa(e.ExtensionID)}, true
+			}
+		}
 	case "extension":
 		if f.AccountID != e.AccountID {
 			return nil, false

@@ -22,6 +22,10 @@ const (
 	KindExtension       = "extension"
 	KindExtensionList   = "extension-list"
 	KindReminder        = "subscription"
+	// Telephony sessions of one extension, or of the whole account; missed calls of one extension.
+	KindTelephony        = "telephony"
+	KindAccountTelephony = "account-telephony"
+	KindMissedCalls      = "missed-calls"
 )
 
 // Filter is a parsed event filter.
@@ -36,6 +40,9 @@ type Filter struct {
 	SipData     bool
 	Threshold   int
 	Interval    int
+	// Telephony filters' variants: party status codes, and missed calls only.
+	StatusCodes []string
+	Missed      bool
 }
 
 var errFilter = errors.New("invalid event filter")
@@ -48,6 +55,8 @@ var extensionKinds = map[string]string{
 	"voicemail":             KindVoicemail,
 	"fax":                   KindFax,
 	"presence":              KindPresence,
+	"telephony/sessions":    KindTelephony,
+	"missed-calls":          KindMissedCalls,
 }
 
 func pathID(seg string, own int64) (int64, error) {
@@ -97,6 +106,9 @@ func ParseFilter(raw string, caller *rc.Principal) (Filter, error) {
 	case len(rest) == 1 && rest[0] == "presence":
 		f.Kind = KindAccountPresence
 		expanded += "/presence"
+	case len(rest) == 2 && rest[0] == "telephony" && rest[1] == "sessions":
+		f.Kind = KindAccountTelephony
+		expanded += "/telephony/sessions"
 	case len(rest) == 1 && rest[0] == "extension":
 		f.Kind = KindExtensionList
 		expanded += "/extension"
@@ -139,6 +151,30 @@ func ParseFilter(raw string, caller *rc.Principal) (Filter, error) {
 		default:
 			return Filter{}, errFilter
 		}
+	}
+	if f.Kind == KindTelephony || f.Kind == KindAccountTelephony {
+		for _, raw := range q["statusCode"] {
+			for _, v := range strings.Split(raw, ",") {
+				found := ""
+				for _, c := range rc.PartyStatuses {
+					if strings.EqualFold(c, v) {
+						found = c
+					}
+				}
+				if found == "" {
+					return Filter{}, errFilter
+				}
+				f.StatusCodes = append(f.StatusCodes, found)
+			}
+		}
+		if v := q.Get("missedCall"); v != "" {
+			if !strings.EqualFold(v, "true") && !strings.EqualFold(v, "false") {
+				return Filter{}, errFilter
+			}
+			f.Missed = strings.EqualFold(v, "true")
+		}
+	} else if len(q["type"]) > 0 && (f.Kind == KindMissedCalls) {
+		return Filter{}, errFilter
 	}
 	if f.Kind == KindInstant && len(f.Types) == 0 {
 		f.Types = []string{"SMS"}
@@ -192,7 +228,7 @@ func ParseFilters(ctx context.Context, s store.Store, raws []string, caller *rc.
 			return nil, err
 		}
 		switch f.Kind {
-		case KindMessageStore, KindInstant, KindVoicemail, KindFax:
+		case KindMessageStore, KindInstant, KindVoicemail, KindFax, KindTelephony, KindMissedCalls:
 			if !caller.Admin {
 				return nil, subError(403, "SUB-405", "Not allowed subscribe for messages to other extensions")
 			}

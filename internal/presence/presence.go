@@ -17,11 +17,18 @@ var (
 	DndStatuses  = []string{"TakeAllCalls", "DoNotAcceptAnyCalls", "DoNotAcceptDepartmentCalls", "TakeDepartmentCallsOnly"}
 )
 
+// Calls tells an extension's telephony state, which presence events carry; the call engine
+// does.
+type Calls interface {
+	Telephony(ctx context.Context, accountID, extensionID int64) (rc.Telephony, error)
+}
+
 // Service reads and changes presence.
 type Service struct {
 	Store store.Store
 	Clock rc.Clock
 	Bus   *events.Bus
+	Calls Calls // nil: no calls
 }
 
 // Update is the body of updateUserPresenceStatus; nil fields stay as they are.
@@ -78,7 +85,13 @@ func (s *Service) Set(ctx context.Context, ext rc.Extension, u Update) (rc.Prese
 	}
 	if s.Bus != nil {
 		cp := p
-		s.Bus.Publish(rc.Event{Kind: "presence", AccountID: ext.AccountID, ExtensionID: ext.ID, Time: s.Clock.Now(), Presence: &cp})
+		ev := rc.Event{Kind: "presence", AccountID: ext.AccountID, ExtensionID: ext.ID, Time: s.Clock.Now(), Presence: &cp}
+		if s.Calls != nil {
+			if tel, err := s.Calls.Telephony(ctx, ext.AccountID, ext.ID); err == nil {
+				ev.Telephony = &tel
+			}
+		}
+		s.Bus.Publish(ev)
 	}
 	return p, nil
 }

@@ -114,6 +114,13 @@ type Event struct {
 	Subscription *Subscription `json:"subscription,omitempty"`
 	// Extension is the changed extension of an extension event.
 	Extension *Extension `json:"extension,omitempty"`
+	// Call is the session a telephony-session event is about, as it stands after the change;
+	// Changed lists the ids of the parties whose state changed.
+	Call    *CallSession `json:"call,omitempty"`
+	Changed []string     `json:"changed,omitempty"`
+	// Telephony is the telephony state a presence event carries, when calls changed it (or when
+	// the publisher knows it).
+	Telephony *Telephony `json:"telephony,omitempty"`
 }
 
 // MessageRef is one message a message-store event counts.

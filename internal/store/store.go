@@ -156,6 +156,7 @@ type Dataset struct {
 	Apps         []rc.App
 	Credentials  []rc.UserCredential
 	Messages     []*rc.Message
+	CallRecords  []*rc.CallRecord
 }
 
 // Snapshot is the whole state as one document: every table's rows, column → value.

@@ -100,3 +100,27 @@ func Envelope(base string, q query.Values, p Page, total, count int) (self strin
 	}
 	return link(p.Page).URI, info, nav
 }
+
+// OpenInfo is the `paging` block of lists that do not count their elements (call log, active
+// calls): no totals, no last page.
+type OpenInfo struct {
+	Page      int  `json:"page"`
+	PerPage   int  `json:"perPage"`
+	PageStart *int `json:"pageStart,omitempty"`
+	PageEnd   *int `json:"pageEnd,omitempty"`
+}
+
+// Open computes paging and navigation for a page of count elements of a list whose total is
+// not known; more says whether a next page exists.
+func Open(base string, q query.Values, p Page, count int, more bool) (self string, info OpenInfo, nav Navigation) {
+	total := p.Offset() + count
+	if more {
+		total++
+	}
+	self, full, nav := Envelope(base, q, p, total, count)
+	nav.LastPage = nil
+	if !more {
+		nav.NextPage = nil
+	}
+	return self, OpenInfo{Page: full.Page, PerPage: full.PerPage, PageStart: full.PageStart, PageEnd: full.PageEnd}, nav
+}

@@ -14,7 +14,8 @@ import (
 // dataTables lists the tables that hold state, parents before children so that inserts in this
 // order and deletes in reverse order respect the foreign keys.
 var dataTables = []string{"accounts", "extensions", "phone_numbers", "apps", "credentials", "sessions", "tokens", "auth_codes",
-	"messages", "attachments", "subscriptions", "deliveries", "presence"}
+	"messages", "attachments", "subscriptions", "deliveries", "presence",
+	"counters", "calls", "call_parties", "call_log", "ringouts", "recordings"}
 
 func (db *DB) Meta(ctx context.Context, key string) (string, error) {
 	var v string
@@ -34,6 +35,9 @@ func (db *DB) Load(ctx context.Context, d store.Dataset) error {
 	defer db.decoded.clear()
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		if err := load(ctx, tx, d); err != nil {
+			return err
+		}
+		if err := insertCallRecords(ctx, tx, d.CallRecords); err != nil {
 			return err
 		}
 		return insertMessages(ctx, tx, d.Messages)
