@@ -172,6 +172,7 @@ func (a *App) Open(ctx context.Context) error {
 		return err
 	}
 	a.Voice = voice.New(db, a.Clock, a.Bus, a.Msgs)
+	a.Msgs.FaxLog = a.Voice
 	pres := &presence.Service{Store: db, Clock: a.Clock, Bus: a.Bus, Calls: a.Voice}
 	a.WSG = wsg.New(a.Notify, a.Clock, a.Log)
 

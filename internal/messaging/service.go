@@ -25,11 +25,18 @@ type Delays struct {
 	Delivery time.Duration `json:"delivery"`
 }
 
+// FaxLog writes the call-log records of faxes once they are transmitted; the call engine does.
+type FaxLog interface {
+	LogFax(ctx context.Context, m rc.Message) error
+}
+
 // Service holds the message stores' rules.
 type Service struct {
 	Store store.Store
 	Clock rc.Clock
 	Bus   *events.Bus
+	// FaxLog, when set, logs every fax sent, failed or received.
+	FaxLog FaxLog
 
 	mu     sync.RWMutex
 	delays Delays
@@ -103,6 +110,7 @@ func textAttachment(text string) rc.Attachment {
 // publish emits a message-store event per affected store (and an instant event per new inbound
 // text), after the change is stored.
 func (s *Service) publish(newMsgs []*rc.Message, updated []rc.Message) {
+	s.logFaxes(newMsgs, updated)
 	if s.Bus == nil {
 		return
 	}
@@ -179,3 +187,22 @@ func (s *Service) owner(ctx context.Context, number string) (rc.Extension, rc.Ph
 }
 
 func id(n int64) string { return strconv.FormatInt(n, 10) }
+
+// logFaxes hands the faxes of a stored change to the call log. The change is stored already;
+// a failure to log is not the sender's, so it does not undo it.
+func (s *Service) logFaxes(newMsgs []*rc.Message, updated []rc.Message) {
+	if s.FaxLog == nil {
+		return
+	}
+	ctx := context.Background()
+	for _, m := range newMsgs {
+		if m.Type == "Fax" {
+			_ = s.FaxLog.LogFax(ctx, *m)
+		}
+	}
+	for i := range updated {
+		if m := &updated[i]; m.Type == "Fax" && m.Direction == "Outbound" && m.Availability == "Alive" {
+			_ = s.FaxLog.LogFax(ctx, *m)
+		}
+	}
+}

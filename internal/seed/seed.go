@@ -32,6 +32,22 @@ type File struct {
 	Apps          []App     `yaml:"apps" json:"apps"`
 	Accounts      []Account `yaml:"accounts" json:"accounts"`
 	Messages      []Message `yaml:"messages" json:"messages"`
+	Calls         []Call    `yaml:"calls" json:"calls"`
+}
+
+// Call is one finished call of a seeded call log, as the extension saw it. Its time is relative
+// to the moment the seed loads (`ago`), like messages'.
+type Call struct {
+	ExtensionID int64  `yaml:"extensionId"` // whose call log
+	Direction   string `yaml:"direction"`   // Inbound (default) or Outbound
+	From        string `yaml:"from"`        // E.164 number
+	To          string `yaml:"to"`
+	Ago         string `yaml:"ago"`
+	Duration    string `yaml:"duration"` // e.g. "4m12s"
+	// Result is the call-log result: Accepted, Call connected, Missed, Voicemail, Busy...
+	// Default: Accepted inbound, Call connected outbound.
+	Result   string `yaml:"result"`
+	Recorded bool   `yaml:"recorded"`
 }
 
 // Message is one record of a seeded message store. Its time is relative to the moment the seed
@@ -285,10 +301,91 @@ func (f File) build(now time.Time) (Result, error) {
 		}
 		d.Messages = append(d.Messages, msg)
 	}
+	names := map[string]rc.Extension{}
+	for _, p := range d.PhoneNumbers {
+		if e, ok := exts[p.ExtensionID]; ok {
+			names[p.PhoneNumber] = e
+		}
+	}
+	for i, c := range f.Calls {
+		rec, err := buildCall(i, c, exts, names, now)
+		if err != nil {
+			fail("calls[%d]: %v", i, err)
+			continue
+		}
+		d.CallRecords = append(d.CallRecords, rec)
+		if rec.Recording != nil {
+			d.CallRecordings = append(d.CallRecordings, *rec.Recording)
+		}
+	}
 	if len(errs) > 0 {
 		return Result{}, fmt.Errorf("seed: %w", errors.Join(errs...))
 	}
 	return Result{Dataset: d, JWTSigningKey: key}, nil
+}
+
+// callResults are the call-log results a seeded call may have (a subset of the spec's).
+var callResults = []string{"Accepted", "Call connected", "Missed", "Voicemail", "Busy", "No Answer", "Rejected",
+	"Hang Up", "Stopped", "Wrong Number"}
+
+// buildCall makes the call-log record of a seeded call. Its ids derive from its place in the
+// document, in a range of their own, so they never meet the engine's.
+func buildCall(i int, c Call, exts map[int64]rc.Extension, names map[string]rc.Extension, now time.Time) (*rc.CallRecord, error) {
+	owner, ok := exts[c.ExtensionID]
+	if !ok {
+		return nil, fmt.Errorf("extensionId %d is not a seeded extension", c.ExtensionID)
+	}
+	dir := orDefault(c.Direction, "Inbound")
+	if dir != "Inbound" && dir != "Outbound" {
+		return nil, fmt.Errorf("direction %q is not Inbound or Outbound", c.Direction)
+	}
+	if !e164RE.MatchString(c.From) || !e164RE.MatchString(c.To) {
+		return nil, fmt.Errorf("from and to must be E.164 numbers")
+	}
+	ago, err := time.ParseDuration(orDefault(c.Ago, "1h"))
+	if err != nil || ago < 0 {
+		return nil, fmt.Errorf("ago %q is not a duration", c.Ago)
+	}
+	dur, err := time.ParseDuration(orDefault(c.Duration, "0s"))
+	if err != nil || dur < 0 {
+		return nil, fmt.Errorf("duration %q is not a duration", c.Duration)
+	}
+	result := c.Result
+	if result == "" {
+		result = "Accepted"
+		if dir == "Outbound" {
+			result = "Call connected"
+		}
+	}
+	if !slices.Contains(callResults, result) {
+		return nil, fmt.Errorf("result %q is not one of %v", c.Result, callResults)
+	}
+	end := func(n string) rc.CallEndpoint {
+		ep := rc.CallEndpoint{PhoneNumber: n}
+		if e, ok := names[n]; ok {
+			ep.Name, ep.ExtensionNumber, ep.ExtensionID = e.Name, e.ExtensionNumber, e.ID
+		}
+		return ep
+	}
+	start := now.Add(-ago).Truncate(time.Millisecond)
+	num := int64(i + 1)
+	r := &rc.CallRecord{ID: fmt.Sprintf("Seed%08dAXg", num), AccountID: owner.AccountID, ExtensionID: owner.ID,
+		SessionID: fmt.Sprint(1000000000008 + num*1010), StartTime: start, Duration: dur, Type: "Voice", Direction: dir,
+		Action: "Phone Call", Result: result, From: end(c.From), To: end(c.To), Transport: "PSTN", LastModified: start.Add(dur)}
+	if r.From.ExtensionID != 0 && r.To.ExtensionID != 0 {
+		r.Action, r.Transport = "VoIP Call", "VoIP"
+	}
+	legType := "PstnToSip"
+	if dir == "Outbound" {
+		legType = "SipToPstnMetered"
+	}
+	if c.Recorded {
+		r.Recording = &rc.CallRecording{ID: 1000000000008 + num*1000, AccountID: owner.AccountID, Type: "Automatic",
+			Duration: max(dur, time.Second), ContentType: "audio/wav", Created: start.Add(dur)}
+	}
+	r.Legs = []rc.CallLeg{{StartTime: start, Duration: dur, Type: "Voice", Direction: dir, Action: r.Action, Result: result,
+		From: r.From, To: r.To, LegType: legType, Transport: r.Transport, ExtensionID: owner.ID, Master: true, Recording: r.Recording}}
+	return r, nil
 }
 
 func buildMessage(m Message, exts map[int64]rc.Extension, now time.Time) (*rc.Message, error) {

@@ -157,6 +157,8 @@ type Dataset struct {
 	Credentials  []rc.UserCredential
 	Messages     []*rc.Message
 	CallRecords  []*rc.CallRecord
+	// CallRecordings are the recordings the seeded call log links.
+	CallRecordings []rc.CallRecording
 }
 
 // Snapshot is the whole state as one document: every table's rows, column → value.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rcemu/rcemu/internal/rc"
 	"github.com/rcemu/rcemu/internal/store"
 )
 
@@ -38,6 +39,9 @@ func (db *DB) Load(ctx context.Context, d store.Dataset) error {
 			return err
 		}
 		if err := insertCallRecords(ctx, tx, d.CallRecords); err != nil {
+			return err
+		}
+		if err := insertRecordings(ctx, tx, d.CallRecordings); err != nil {
 			return err
 		}
 		return insertMessages(ctx, tx, d.Messages)
@@ -256,4 +260,17 @@ func (db *DB) columns(ctx context.Context, table string) (map[string]bool, error
 		cols[n] = true
 	}
 	return cols, rows.Err()
+}
+
+func insertRecordings(ctx context.Context, tx *sql.Tx, recs []rc.CallRecording) error {
+	for _, r := range recs {
+		data, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO recordings (id, account_id, data) VALUES (?, ?, ?)`, r.ID, r.AccountID, string(data)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
