@@ -28,11 +28,7 @@ package wsg_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -50,47 +46,6 @@ func bodyInt(b []byte, name string) int64 {
 		b = b[i:]
 	}
 	return rctest.JSONInt(b, name)
-}
-
-// openSession gets a ws token, connects, reads ConnectionDetails and subscribes to filter.
-func openSession(ctx context.Context, base, token, filter string) (*websocket.Conn, error) {
-	req, _ := http.NewRequestWithContext(ctx, "POST", base+"/restapi/oauth/wstoken", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	var tok struct {
-		Token string `json:"ws_access_token"`
-		URI   string `json:"uri"`
-	}
-	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != 200 || json.Unmarshal(b, &tok) != nil {
-		return nil, fmt.Errorf("wstoken: %d %s", res.StatusCode, b)
-	}
-	c, _, err := websocket.Dial(ctx, tok.URI+"?access_token="+url.QueryEscape(tok.Token), nil)
-	if err != nil {
-		return nil, err
-	}
-	c.SetReadLimit(1 << 20)
-	if _, first, err := c.Read(ctx); err != nil || !bytes.Contains(first, []byte(`"ConnectionDetails"`)) {
-		c.CloseNow()
-		return nil, fmt.Errorf("first frame: %s %v", first, err)
-	}
-	frame, _ := json.Marshal([]any{
-		map[string]any{"type": "ClientRequest", "messageId": "perf-subscribe", "method": "POST", "path": "/restapi/v1.0/subscription"},
-		map[string]any{"eventFilters": []string{filter}, "deliveryMode": map[string]any{"transportType": "WebSocket"}}})
-	if err := c.Write(ctx, websocket.MessageText, frame); err != nil {
-		c.CloseNow()
-		return nil, err
-	}
-	_, reply, err := c.Read(ctx)
-	if err != nil || !bytes.Contains(reply, []byte(`"status":200`)) {
-		c.CloseNow()
-		return nil, fmt.Errorf("subscribe: %s %v", reply, err)
-	}
-	return c, nil
 }
 
 func TestPerfWebSocketFanout(t *testing.T) {
@@ -132,7 +87,7 @@ func TestPerfWebSocketFanout(t *testing.T) {
 			filter = "/restapi/v1.0/account/~/extension/~/presence"
 		}
 		setup, cancel := context.WithTimeout(ctx, 10*time.Second)
-		c, err := openSession(setup, a.URL, u.Token, filter)
+		c, err := rctest.OpenWSSession(setup, a.URL, u.Token, filter)
 		cancel()
 		if err != nil {
 			t.Fatalf("socket %d: %v", i, err)
