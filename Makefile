@@ -48,3 +48,5 @@ fuzz:
 	$(GO) test -run XXX -fuzz FuzzPageCount -fuzztime $(FUZZTIME) ./internal/messaging/
 	$(GO) test -run XXX -fuzz FuzzFaxMMSMultipart -fuzztime $(FUZZTIME) ./internal/api/
 	$(GO) test -run XXX -fuzz FuzzReadResponse -fuzztime $(FUZZTIME) ./internal/hookhttp/
+	$(GO) test -run XXX -fuzz FuzzJSONShape -fuzztime $(FUZZTIME) ./internal/restapi/
+	$(GO) test -run XXX -fuzz FuzzDuration -fuzztime $(FUZZTIME) ./internal/audio/

@@ -506,11 +506,32 @@ func (h *Handlers) readMessageContent(w http.ResponseWriter, r *restapi.Request)
 		return &rc.Error{Status: 416, Code: "CMN-107", TopCode: "CMN-107", Message: "Requested Range Not Satisfiable",
 			Header: map[string][]string{"Content-Range": {"bytes */" + strconv.Itoa(len(content))}}}
 	}
+	if activeContent(a.ContentType) {
+		kind = "attachment" // a sender's HTML or SVG must not run in the API's origin
+	}
 	hd := w.Header()
 	hd.Set("Content-Type", a.ContentType)
 	hd.Set("Content-Disposition", mime.FormatMediaType(kind, map[string]string{"filename": name}))
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	http.ServeContent(w, r.Request, name, time.Time{}, bytes.NewReader(content))
 	return nil
+}
+
+// activeContent says whether a browser would run a document of this type (scripts in HTML, SVG,
+// XML), rather than only display it.
+func activeContent(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return true // unparsable: treat as the worst
+	}
+	switch {
+	case mt == "text/html", mt == "image/svg+xml", mt == "application/xhtml+xml", mt == "text/xml",
+		mt == "application/xml", mt == "text/javascript", mt == "application/javascript",
+		strings.HasSuffix(mt, "+xml"), mt == "multipart/x-mixed-replace":
+		return true
+	}
+	return false
 }
 
 func extensionFor(contentType string) string {

@@ -50,6 +50,7 @@ var deliberate = []struct {
 	{"authorize2", 400, "text/html", "the login form is shown again with the error, as a browser expects"},
 	{"readMessageContent", 200, "text/plain", "text attachments of SMS and pager messages are text/plain, which the spec omits"},
 	{"readMessageContent", 206, "", "Range requests on attachments get 206, which the spec omits"},
+	{"readMessageContent", 200, "text/html", "an MMS part keeps the type its sender gave it, served as a sandboxed download"},
 }
 
 func isDeliberate(op string, status int, contentType string) bool {

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/rcemu/rcemu/internal/restapi"
 )
 
 // FuzzRequest throws arbitrary tunnelling headers, _method values, queries and JSON bodies at the
@@ -61,4 +63,52 @@ func FuzzRequest(f *testing.F) {
 		}
 		_ = http.StatusOK
 	})
+}
+
+// FuzzJSONShape: the shape check before decoding never panics, refuses what is nested deeper
+// than the limit, and lets every well-formed shallow object or array through to the decoder.
+func FuzzJSONShape(f *testing.F) {
+	for _, s := range []string{`{}`, `[]`, `null`, `"x"`, `{"a":"}}}}"}`, `{"a":"\"{["}`, strings.Repeat("[", 100),
+		`{"a":[{"b":{}}]}`, "\x00", `{"a":"\\"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if len(body) == 0 {
+			return
+		}
+		err := restapi.CheckJSONShape(body)
+		if !json.Valid(body) || (body[0] != '{' && body[0] != '[') {
+			return
+		}
+		var v any
+		depth := jsonDepth(body)
+		if depth <= restapi.MaxJSONDepth && err != nil {
+			t.Fatalf("refused %q (depth %d): %v", body, depth, err)
+		}
+		if depth > restapi.MaxJSONDepth && err == nil {
+			t.Fatalf("accepted %q (depth %d)", body, depth)
+		}
+		if err == nil && json.Unmarshal(body, &v) != nil {
+			t.Fatalf("accepted %q, which does not decode", body)
+		}
+	})
+}
+
+// jsonDepth measures a valid document's nesting by decoding it token by token.
+func jsonDepth(body []byte) int {
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	depth, most := 0, 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return most
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+			most = max(most, depth)
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+	}
 }

@@ -114,12 +114,61 @@ func decodeJSONBytes(body []byte, v any) error {
 	if len(body) == 0 {
 		return rc.BadJSON()
 	}
+	if err := CheckJSONShape(body); err != nil {
+		return err
+	}
 	if err := json.Unmarshal(body, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
 			return rc.Invalid(te.Field)
 		}
 		return rc.BadJSON()
+	}
+	return nil
+}
+
+// MaxJSONDepth bounds the nesting of a JSON body: no RingCentral body nests deeper than a dozen
+// levels, and a hostile one ten thousand deep costs the decoder's stack and time.
+const MaxJSONDepth = 64
+
+// CheckJSONShape refuses, before decoding, a body whose top level is not an object or array (a
+// bare `null` would decode into nothing and change a resource with no fields: 400 naming the
+// body) and one nested deeper than MaxJSONDepth (CMN-103).
+func CheckJSONShape(body []byte) error {
+	switch body[0] {
+	case '{', '[':
+	default:
+		if !json.Valid(body) {
+			return rc.BadJSON()
+		}
+		e := rc.Invalid("body")
+		e.Message = "Request body must be a JSON object"
+		return e
+	}
+	depth := 0
+	inString, escaped := false, false
+	for _, c := range body {
+		switch {
+		case escaped:
+			escaped = false
+		case inString:
+			switch c {
+			case '\\':
+				escaped = true
+			case '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			if depth++; depth > MaxJSONDepth {
+				e := rc.BadJSON()
+				e.Message = "JSON can't be parsed: nested deeper than " + strconv.Itoa(MaxJSONDepth) + " levels"
+				return e
+			}
+		case c == '}' || c == ']':
+			depth--
+		}
 	}
 	return nil
 }

@@ -252,7 +252,21 @@ func tunnel(r *Request) error {
 	if r.Method != http.MethodPost {
 		return nil
 	}
-	hdr := strings.ToUpper(strings.TrimSpace(r.Header.Get("X-HTTP-Method-Override")))
+	hdrs := r.Header.Values("X-HTTP-Method-Override")
+	hdr := ""
+	for _, v := range hdrs {
+		// Repeated headers, or one with a comma-joined list, must agree: which one a proxy on the
+		// way honours is not known.
+		for _, m := range strings.Split(v, ",") {
+			m = strings.ToUpper(strings.TrimSpace(m))
+			if hdr != "" && m != hdr {
+				e := rc.Invalid("X-HTTP-Method-Override")
+				e.Message = "Header X-HTTP-Method-Override has conflicting values [" + hdr + ", " + m + "]"
+				return e
+			}
+			hdr = m
+		}
+	}
 	qm := strings.ToUpper(strings.TrimSpace(r.Query.Get("_method")))
 	if hdr != "" && qm != "" && hdr != qm {
 		e := rc.Invalid("_method")
