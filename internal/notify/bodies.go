@@ -2,6 +2,7 @@ package notify
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rcemu/rcemu/internal/rc"
@@ -252,6 +253,13 @@ type telephonyParty struct {
 	StandAlone     bool                 `json:"standAlone"`
 	Muted          bool                 `json:"muted"`
 	ConferenceRole string               `json:"conferenceRole,omitempty"`
+	SIPData        *telephonySIP        `json:"sipData,omitempty"`
+}
+
+type telephonySIP struct {
+	ToTag   string `json:"toTag"`
+	FromTag string `json:"fromTag"`
+	CallID  string `json:"callId"`
 }
 
 type telephonyOrigin struct {
@@ -327,7 +335,21 @@ func telephonyFrom(f Filter, e rc.Event) *telephonyBody {
 		if f.Missed && !p.MissedCall {
 			continue
 		}
-		parties = append(parties, telephonyPartyOf(p))
+		if !contains(f.Directions, p.Direction) {
+			continue
+		}
+		if f.WithRecordings && len(p.Recordings) == 0 {
+			continue
+		}
+		if f.PhoneNumber != "" && strings.TrimPrefix(p.From.PhoneNumber, "+") != f.PhoneNumber &&
+			strings.TrimPrefix(p.To.PhoneNumber, "+") != f.PhoneNumber {
+			continue
+		}
+		tp := telephonyPartyOf(p)
+		if f.SipData {
+			tp.SIPData = &telephonySIP{ToTag: "to-" + p.ID, FromTag: "from-" + p.ID, CallID: sess.ID + "@rcemu.local"}
+		}
+		parties = append(parties, tp)
 	}
 	if len(parties) == 0 {
 		return nil

@@ -41,8 +41,10 @@ type Filter struct {
 	Threshold   int
 	Interval    int
 	// Telephony filters' variants: party status codes, and missed calls only.
-	StatusCodes []string
-	Missed      bool
+	StatusCodes    []string
+	Missed         bool
+	PhoneNumber    string
+	WithRecordings bool
 }
 
 var errFilter = errors.New("invalid event filter")
@@ -167,11 +169,22 @@ func ParseFilter(raw string, caller *rc.Principal) (Filter, error) {
 				f.StatusCodes = append(f.StatusCodes, found)
 			}
 		}
-		if v := q.Get("missedCall"); v != "" {
-			if !strings.EqualFold(v, "true") && !strings.EqualFold(v, "false") {
+		for _, b := range []struct {
+			name string
+			to   *bool
+		}{{"missedCall", &f.Missed}, {"withRecordings", &f.WithRecordings}, {"sipData", &f.SipData}} {
+			if v := q.Get(b.name); v != "" {
+				if !strings.EqualFold(v, "true") && !strings.EqualFold(v, "false") {
+					return Filter{}, errFilter
+				}
+				*b.to = strings.EqualFold(v, "true")
+			}
+		}
+		if v := q.Get("phoneNumber"); v != "" {
+			f.PhoneNumber = strings.TrimPrefix(strings.TrimSpace(v), "+")
+			if f.PhoneNumber == "" || strings.Trim(f.PhoneNumber, "0123456789") != "" {
 				return Filter{}, errFilter
 			}
-			f.Missed = strings.EqualFold(v, "true")
 		}
 	} else if len(q["type"]) > 0 && (f.Kind == KindMissedCalls) {
 		return Filter{}, errFilter
