@@ -85,13 +85,25 @@ test('unparsable JSON body on PUT → 400 CMN-103', async () => {
 });
 
 test('unparsable JSON body on PUT → 400 CMN-103 (@rc-ex/core)', async () => {
+  // axios JSON-encodes a string it cannot parse (it would send "\"{not json\""), so the raw
+  // bytes go out only with an identity transformRequest.
   const e = await rcError(
     rc.put('/restapi/v1.0/account/~/extension/~', '{not json', undefined, {
       headers: { 'Content-Type': 'application/json' },
+      transformRequest: [(data) => data],
     }),
   );
   assert.equal(e.status, 400);
   assertRestError(e.body, { errorCode: 'CMN-103' });
+
+  // What axios sends by default, a JSON string, is JSON but not an object: 400 naming the body.
+  const e2 = await rcError(
+    rc.put('/restapi/v1.0/account/~/extension/~', '{not json', undefined, {
+      headers: { 'Content-Type': 'application/json' },
+    }),
+  );
+  assert.equal(e2.status, 400);
+  assertRestError(e2.body, { errorCode: 'CMN-101', topCode: 'InvalidParameter', parameterName: 'body' });
 });
 
 test('perPage=abc → 400 CMN-101 on perPage', async () => {

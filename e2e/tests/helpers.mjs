@@ -335,6 +335,69 @@ export async function eventually(fn, what, ms = 5000, every = 25) {
 }
 
 /**
+ * shutdownWs revokes an @rc-ex/ws extension and makes sure none of its timers or sockets
+ * survive. On a socket that is not open, revoke() would wait for an answer that never comes
+ * (and leave a 60 s timer behind), then stop before clearing its auto-recover interval; an
+ * auto-recover attempt in flight re-arms that interval when it ends.
+ */
+export async function shutdownWs(ext) {
+  if (ext.ws?.readyState === 1) {
+    try {
+      await ext.revoke();
+    } catch {
+      // best effort
+    }
+  }
+  ext.disable();
+  for (let i = 0; i < 3; i += 1) {
+    try {
+      await ext._recoverPromise;
+    } catch {
+      // a failed recovery is fine here
+    }
+    clearInterval(ext.intervalHandle);
+    clearTimeout(ext.pingServerHandle);
+  }
+  try {
+    ext.ws?.close();
+  } catch {
+    // already closed
+  }
+}
+
+/**
+ * nextEvent resolves with the arguments of the next `name` event of an EventEmitter for which
+ * pred(...args) holds; it rejects after ms, and leaves no listener or timer behind.
+ */
+export function nextEvent(emitter, name, pred = () => true, ms = 5000) {
+  return new Promise((resolve, reject) => {
+    const onEvent = (...args) => {
+      let ok;
+      try {
+        ok = pred(...args);
+      } catch (e) {
+        done();
+        reject(e);
+        return;
+      }
+      if (ok) {
+        done();
+        resolve(args);
+      }
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`timed out after ${ms} ms waiting for a '${name}' event`));
+    }, ms);
+    const done = () => {
+      clearTimeout(timer);
+      emitter.off(name, onEvent);
+    };
+    emitter.on(name, onEvent);
+  });
+}
+
+/**
  * startWebhookReceiver runs a WebHook receiver on 127.0.0.1:0 with node:http, as the platform's
  * samples do: a POST carrying a Validation-Token header and no body is the validation handshake,
  * answered 200 with the token echoed (unless `echo` is false); any other POST is a notification,

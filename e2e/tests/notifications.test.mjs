@@ -31,6 +31,7 @@ import {
   eventually,
   startWebhookReceiver,
   unusedAddress,
+  shutdownWs,
   tempDir,
   ACCOUNT_1,
   ACCOUNT_2,
@@ -119,37 +120,6 @@ async function webhook(platform, address, eventFilters, extra = {}) {
     deliveryMode: { transportType: 'WebHook', address, verificationToken: VERIFICATION_TOKEN },
     ...extra,
   });
-}
-
-/**
- * shutdownWs revokes an @rc-ex/ws extension and makes sure none of its timers or sockets
- * survive. On a socket that is not open, revoke() would wait for an answer that never comes
- * (and leave a 60 s timer behind), then stop before clearing its auto-recover interval; an
- * auto-recover attempt in flight re-arms that interval when it ends.
- */
-async function shutdownWs(ext) {
-  if (ext.ws?.readyState === 1) {
-    try {
-      await ext.revoke();
-    } catch {
-      // best effort
-    }
-  }
-  ext.disable();
-  for (let i = 0; i < 3; i += 1) {
-    try {
-      await ext._recoverPromise;
-    } catch {
-      // a failed recovery is fine here
-    }
-    clearInterval(ext.intervalHandle);
-    clearTimeout(ext.pingServerHandle);
-  }
-  try {
-    ext.ws?.close();
-  } catch {
-    // already closed
-  }
 }
 
 /** wsExtension installs @rc-ex/ws on an rc-ex client, and shuts it down when the test ends. */

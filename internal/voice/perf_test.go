@@ -237,7 +237,7 @@ func genRecords(a *rctest.App, n int, now time.Time) error {
 	for done := 0; done < n; done += batch {
 		var recs []*rc.CallRecord
 		for i := done; i < min(done+batch, n); i++ {
-			start := now.Add(-span + time.Duration(int64(span)*int64(i)/int64(n)))
+			start := now.Add(-span + span/time.Duration(n)*time.Duration(i))
 			dir := "Inbound"
 			if rng.IntN(2) == 0 {
 				dir = "Outbound"
