@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -415,6 +416,20 @@ func (h *Handlers) listCallLog(w http.ResponseWriter, r *restapi.Request, accoun
 	if !account {
 		f.ExtensionID = r.ExtensionID
 		base += "/extension/" + id(r.ExtensionID)
+	} else if f.ExtensionNumber != "" {
+		// On the company log extensionNumber picks one extension's records ("returns call log
+		// for this particular extension only"); on an extension's own log it picks the calls
+		// with that extension.
+		ext, err := h.Voice.ExtensionID(r.Context(), r.AccountID, f.ExtensionNumber)
+		switch {
+		case err == nil:
+			f.ExtensionID = ext
+		case errors.Is(err, voice.ErrNotFound):
+			f.ExtensionID = -1 // nobody's: an empty list
+		default:
+			return err
+		}
+		f.ExtensionNumber = ""
 	}
 	f.Offset, f.Limit = p.Offset(), p.PerPage+1
 	recs, err := h.Voice.Log(r.Context(), f)
@@ -563,6 +578,9 @@ func (h *Handlers) syncCallLog(w http.ResponseWriter, r *restapi.Request, accoun
 	views, err := q.Enum("view", voice.LogViews)
 	if err != nil || len(views) > 1 {
 		return rc.Invalid("view")
+	}
+	if req.ShowDeleted, err = q.Bool("showDeleted", false); err != nil {
+		return err
 	}
 	from, hasFrom, err := q.Time("dateFrom")
 	if err != nil {
@@ -1073,7 +1091,8 @@ type partyBody struct {
 	DeviceID        flexID `json:"deviceId"`
 	PhoneNumber     string `json:"phoneNumber"`
 	ExtensionNumber string `json:"extensionNumber"`
-	Voicemail       string `json:"voicemail"`
+	ExtensionID     flexID `json:"extensionId"`
+	Voicemail       flexID `json:"voicemail"`
 	ParkOrbit       string `json:"parkOrbit"`
 	CallFlipID      string `json:"callFlipId"`
 	ReplyWithText   string `json:"replyWithText"`
@@ -1102,8 +1121,8 @@ func (h *Handlers) partyOp(name string) restapi.Handler {
 		if err != nil {
 			return err
 		}
-		op := voice.PartyOp{Name: name, DeviceID: dev, Target: voice.Target{PhoneNumber: b.PhoneNumber, ExtensionNumber: b.ExtensionNumber},
-			Voicemail: b.Voicemail, ParkOrbit: b.ParkOrbit, FlipID: b.CallFlipID, Reply: b.ReplyWithText}
+		op := voice.PartyOp{Name: name, DeviceID: dev, Target: voice.Target{PhoneNumber: b.PhoneNumber, ExtensionNumber: b.ExtensionNumber,
+			ExtensionID: string(b.ExtensionID)}, Voicemail: string(b.Voicemail), ParkOrbit: b.ParkOrbit, FlipID: b.CallFlipID, Reply: b.ReplyWithText}
 		switch name {
 		case "ignore", "pickup":
 			if dev == 0 {
@@ -1114,8 +1133,20 @@ func (h *Handlers) partyOp(name string) restapi.Handler {
 				return rc.Missing("replyWithText")
 			}
 		case "forward", "transfer":
-			if b.PhoneNumber == "" && b.ExtensionNumber == "" && b.Voicemail == "" && (name == "forward" || b.ParkOrbit == "") {
+			// The body is a oneOf: exactly one target (parkOrbit for transfer only).
+			n := 0
+			for _, set := range []bool{b.PhoneNumber != "", b.ExtensionNumber != "", b.ExtensionID != "", b.Voicemail != "",
+				name == "transfer" && b.ParkOrbit != ""} {
+				if set {
+					n++
+				}
+			}
+			if n == 0 {
 				return rc.Missing("phoneNumber")
+			}
+			if n > 1 {
+				return &rc.Error{Status: 400, Code: "CMN-101", TopCode: "InvalidParameter", Param: "phoneNumber",
+					Message: "Only one of parameters [phoneNumber, extensionNumber, extensionId, voicemail, parkOrbit] must be specified"}
 			}
 		case "flip":
 			if b.CallFlipID == "" {

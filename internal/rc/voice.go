@@ -49,6 +49,8 @@ type CallParty struct {
 	Action      string           `json:"action"`    // the call-log action: Phone Call, VoIP Call, RingOut Web...
 	Joined      time.Time        `json:"joined"`
 	Answered    *time.Time       `json:"answered,omitempty"`
+	// Left is when the party left the call (Disconnected or Gone), for its record's duration.
+	Left *time.Time `json:"left,omitempty"`
 	// Result is what the call-log record of this party will say (Accepted, Missed, Voicemail...),
 	// once the engine knows it.
 	Result string `json:"result,omitempty"`

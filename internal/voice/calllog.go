@@ -111,6 +111,8 @@ type LogSyncRequest struct {
 	RecordCount int
 	DateFrom    time.Time
 	StatusGroup []string
+	// ShowDeleted makes an incremental sync report records deleted since the token too.
+	ShowDeleted bool
 }
 
 // LogSyncResult is the records and the new sync state.
@@ -163,6 +165,9 @@ func (s *Service) Sync(ctx context.Context, r LogSyncRequest) (LogSyncResult, er
 		}
 		out := []rc.CallRecord{}
 		for _, c := range changed {
+			if c.Deleted && !r.ShowDeleted {
+				continue
+			}
 			if !st.Missed || c.Result == "Missed" || c.Result == "Voicemail" {
 				out = append(out, c)
 			}
@@ -276,28 +281,42 @@ func (s *Service) ApplyDue(ctx context.Context) (int, error) {
 		if err != nil || len(due) == 0 {
 			return total, err
 		}
+		moved := 0
 		for _, d := range due {
-			if err := s.step(ctx, d.ID); err != nil {
+			ok, err := s.step(ctx, d.ID)
+			if err != nil {
 				return total, err
 			}
-			total++
+			if ok {
+				moved++
+			}
 		}
+		// The store keeps due times to the millisecond: a session whose step is later in the
+		// clock's own millisecond comes back without being due, and asking again would spin.
+		if moved == 0 {
+			return total, nil
+		}
+		total += moved
 	}
 	return total, nil
 }
 
-func (s *Service) step(ctx context.Context, id string) error {
+// step advances a session whose step the store says is due, and reports whether it was.
+func (s *Service) step(ctx context.Context, id string) (bool, error) {
 	unlock := s.lock(id)
 	defer unlock()
 	sess, err := s.store.Call(ctx, id)
 	if notFound(err) {
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return err
+		return false, err
+	}
+	if at, ok := sess.NextStep(); !ok || at.After(s.clock.Now()) {
+		return false, nil
 	}
 	if err := s.advance(ctx, &sess); err != nil && !notFound(err) {
-		return err
+		return false, err
 	}
-	return nil
+	return true, nil
 }

@@ -11,11 +11,12 @@ import (
 	"github.com/rcemu/rcemu/internal/rc"
 )
 
-// Target is whom a call goes to: a phone number (E.164, or the company number with `*ext`) or an
-// extension number of the caller's account.
+// Target is whom a call goes to: a phone number (E.164, or the company number with `*ext`), an
+// extension number of the caller's account, or (for forward and transfer) an extension id.
 type Target struct {
 	PhoneNumber     string `json:"phoneNumber"`
 	ExtensionNumber string `json:"extensionNumber"`
+	ExtensionID     string `json:"extensionId"`
 }
 
 var e164RE = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
@@ -48,13 +49,33 @@ type callee struct {
 	number string        // the number dialled, E.164, when one was
 }
 
-// resolve finds whom a target names. param names the body field for errors ("to").
+// resolve finds whom a target names. param names the object holding the target's fields for
+// errors ("to" for to.phoneNumber), or "" when they are top-level fields of the body.
 func (s *Service) resolve(ctx context.Context, accountID int64, t Target, param string) (callee, error) {
+	field := func(f string) string {
+		if param == "" {
+			return f
+		}
+		return param + "." + f
+	}
 	switch {
 	case t.ExtensionNumber != "":
 		e, err := s.store.ExtensionByNumber(ctx, accountID, t.ExtensionNumber)
 		if notFound(err) {
-			return callee{}, rc.BadReference(param + ".extensionNumber")
+			return callee{}, rc.BadReference(field("extensionNumber"))
+		}
+		if err != nil {
+			return callee{}, err
+		}
+		return callee{ext: &e}, nil
+	case t.ExtensionID != "":
+		n, err := strconv.ParseInt(t.ExtensionID, 10, 64)
+		if err != nil || n <= 0 {
+			return callee{}, rc.Invalid(field("extensionId"))
+		}
+		e, err := s.store.Extension(ctx, accountID, n)
+		if notFound(err) {
+			return callee{}, rc.BadReference(field("extensionId"))
 		}
 		if err != nil {
 			return callee{}, err
@@ -64,12 +85,12 @@ func (s *Service) resolve(ctx context.Context, accountID int64, t Target, param 
 		raw, extNum, hasExt := strings.Cut(t.PhoneNumber, "*")
 		n, ok := Normalize(raw)
 		if !ok || (hasExt && extNum == "") {
-			return callee{}, rc.Invalid(param + ".phoneNumber")
+			return callee{}, rc.Invalid(field("phoneNumber"))
 		}
 		pn, err := s.store.FindPhoneNumber(ctx, n)
 		if notFound(err) {
 			if hasExt {
-				return callee{}, rc.Invalid(param + ".phoneNumber")
+				return callee{}, rc.Invalid(field("phoneNumber"))
 			}
 			return callee{number: n}, nil
 		}
@@ -89,12 +110,15 @@ func (s *Service) resolve(ctx context.Context, accountID int64, t Target, param 
 			}
 		}
 		if notFound(err) {
-			return callee{}, rc.BadReference(param + ".phoneNumber")
+			return callee{}, rc.BadReference(field("phoneNumber"))
 		}
 		if err != nil {
 			return callee{}, err
 		}
 		return callee{ext: &e, number: n}, nil
+	}
+	if param == "" {
+		return callee{}, rc.Missing("phoneNumber")
 	}
 	return callee{}, rc.Missing(param)
 }
@@ -277,12 +301,19 @@ func (s *Service) CallOut(ctx context.Context, caller rc.Extension, req CallOutR
 	s.schedule(&sess, now, "proceed", me.ID, "")
 	ringFrom := from
 	ringFrom.DeviceID = 0
-	if _, err := s.ringParty(ctx, &sess, ringFrom, c, transport, now); err != nil {
+	rung, err := s.ringParty(ctx, &sess, ringFrom, c, transport, now)
+	if err != nil {
 		return rc.CallSession{}, noop, err
+	}
+	// Between hosted extensions the callee's party is reported from Setup on, as the platform
+	// does for calls that stay on RingCentral.
+	first := []string{me.ID}
+	if rung.Hosted() {
+		first = append(first, rung.ID)
 	}
 	s.hold(sess.ID)
 	release := func() { s.release(sess.ID) }
-	if err := s.create(ctx, &sess, []string{me.ID}); err != nil {
+	if err := s.create(ctx, &sess, first); err != nil {
 		release()
 		return rc.CallSession{}, noop, err
 	}
@@ -405,6 +436,9 @@ func (s *Service) Simulate(ctx context.Context, in InboundCall) (rc.CallSession,
 	p, err := s.ringParty(ctx, &sess, from, c, transport, now)
 	if err != nil {
 		return rc.CallSession{}, err
+	}
+	if callerExt != nil {
+		changed = append(changed, p.ID) // a call between hosted extensions reports Setup
 	}
 	after := now.Add(time.Duration(in.AnswerAfter * float64(time.Second)))
 	switch in.Outcome {

@@ -18,14 +18,57 @@ func connected(p *rc.CallParty) bool {
 	return p.Status == "Answered" || p.Status == "Hold" || p.Status == "Parked"
 }
 
+// liveCount counts the parties that keep a call going: a supervisor only listens, so a call
+// with one talker and its supervisors is over.
 func liveCount(sess *rc.CallSession) int {
 	n := 0
 	for i := range sess.Parties {
-		if sess.Parties[i].Live() {
+		if p := &sess.Parties[i]; p.Live() && p.Role != "Supervisor" {
 			n++
 		}
 	}
 	return n
+}
+
+// stampLeft notes when parties left: every party no longer in the call that has no time yet
+// left at now. Each change of a session calls it with the change's time, so a party that left
+// early (transferred, picked up, bridged) keeps its own duration in the call log.
+func stampLeft(sess *rc.CallSession, now time.Time) {
+	for i := range sess.Parties {
+		if p := &sess.Parties[i]; !p.Live() && p.Left == nil {
+			at := now
+			p.Left = &at
+		}
+	}
+}
+
+// until is when a party's part of the call ended: when it left, or now for one still in it.
+func until(p *rc.CallParty, now time.Time) time.Time {
+	if p.Left != nil {
+		return *p.Left
+	}
+	return now
+}
+
+// reconnect connects the parties waiting for the call once a party answers it (or voicemail
+// does): the caller still ringing, and any party that was connected before a transfer made it
+// wait. It returns the hosted ones, whose change is news.
+func reconnect(sess *rc.CallSession, now time.Time, except string) []string {
+	var changed []string
+	for i := range sess.Parties {
+		q := &sess.Parties[i]
+		if q.ID == except || !q.Live() || !ringing(q) || (q.Direction != "Outbound" && q.Answered == nil) {
+			continue
+		}
+		q.Status = "Answered"
+		if q.Answered == nil {
+			q.Answered = &now
+		}
+		if q.Hosted() {
+			changed = append(changed, q.ID)
+		}
+	}
+	return changed
 }
 
 // advance applies every step the clock has reached, in time order, and saves the session (or
@@ -46,6 +89,7 @@ func (s *Service) advance(ctx context.Context, sess *rc.CallSession) error {
 		if sess.Ended {
 			return nil // finish stored and published it
 		}
+		stampLeft(sess, st.At)
 		if len(changed) > 0 {
 			sess.Sequence++
 			if err := s.store.UpdateCall(ctx, *sess); err != nil {
@@ -129,13 +173,7 @@ func (s *Service) answer(sess *rc.CallSession, p *rc.CallParty, now time.Time) [
 	p.Status, p.Reason = "Answered", ""
 	p.Answered = &now
 	unschedule(sess, p.ID)
-	for i := range sess.Parties {
-		q := &sess.Parties[i]
-		if q.ID != p.ID && q.Live() && ringing(q) && q.Direction == "Outbound" {
-			q.Status, q.Answered = "Answered", &now
-			changed = append(changed, q.ID)
-		}
-	}
+	changed = append(changed, reconnect(sess, now, p.ID)...)
 	talk := sess.TalkFor
 	if talk == 0 {
 		talk = s.Timings().Talk
@@ -165,13 +203,7 @@ func (s *Service) toVoicemail(sess *rc.CallSession, p *rc.CallParty, now time.Ti
 	changed := []string{p.ID}
 	unschedule(sess, p.ID)
 	p.Status, p.Result, p.MissedCall = "VoiceMail", "Voicemail", true
-	for i := range sess.Parties {
-		q := &sess.Parties[i]
-		if q.ID != p.ID && q.Live() && ringing(q) && q.Direction == "Outbound" {
-			q.Status, q.Answered = "Answered", &now
-			changed = append(changed, q.ID)
-		}
-	}
+	changed = append(changed, reconnect(sess, now, p.ID)...)
 	s.schedule(sess, now.Add(s.Timings().Voicemail), "leave-vm", p.ID, "")
 	return changed
 }
@@ -226,8 +258,13 @@ func (s *Service) finish(ctx context.Context, sess *rc.CallSession, now time.Tim
 	for i := range sess.Parties {
 		q := &sess.Parties[i]
 		if q.Live() {
-			q.Status = "Disconnected"
+			// A plain end of the call: a reason left from before (CallReplied) would tell
+			// clients that the call went on elsewhere.
+			q.Status, q.Reason = "Disconnected", ""
 			changed = append(changed, q.ID)
+		}
+		if q.Left == nil {
+			q.Left = &now
 		}
 		for j := range q.Recordings {
 			r := &q.Recordings[j]
@@ -286,7 +323,7 @@ func (s *Service) records(ctx context.Context, sess *rc.CallSession, now time.Ti
 			continue
 		}
 		r := &rc.CallRecord{ID: recordKey(sess.Num, i), AccountID: p.AccountID, ExtensionID: p.ExtensionID, SessionID: sess.SessionID(),
-			TelephonySessionID: sess.ID, PartyID: p.ID, StartTime: p.Joined, Duration: now.Sub(p.Joined),
+			TelephonySessionID: sess.ID, PartyID: p.ID, StartTime: p.Joined, Duration: until(p, now).Sub(p.Joined),
 			Type: "Voice", Direction: p.Direction, Action: p.Action, Result: result(p), From: p.From, To: p.To,
 			Transport: p.Transport, LastModified: now}
 		if sess.Origin == "RingOut" && p.Direction == "Outbound" {
@@ -345,7 +382,7 @@ func leg(sess *rc.CallSession, p *rc.CallParty, now time.Time) rc.CallLeg {
 	}
 	from, to := p.From, p.To
 	from.DeviceID, to.DeviceID = 0, 0
-	return rc.CallLeg{StartTime: p.Joined, Duration: now.Sub(p.Joined), Type: "Voice", Direction: p.Direction,
+	return rc.CallLeg{StartTime: p.Joined, Duration: until(p, now).Sub(p.Joined), Type: "Voice", Direction: p.Direction,
 		Action: p.Action, Result: result(p), From: from, To: to, LegType: legType,
 		Transport: p.Transport, ExtensionID: p.ExtensionID, PartyID: p.ID}
 }

@@ -76,6 +76,8 @@ func (s *Service) presenceEvent(ctx context.Context, accountID, extensionID int6
 	if err != nil {
 		return rc.Event{}, err
 	}
+	s.presenceMu.Lock()
+	defer s.presenceMu.Unlock()
 	p, err := s.store.Presence(ctx, extensionID)
 	if err != nil {
 		return rc.Event{}, err
@@ -127,7 +129,9 @@ func (s *Service) Telephony(ctx context.Context, accountID, extensionID int64) (
 		sess := &calls[i]
 		for j := range sess.Parties {
 			p := &sess.Parties[j]
-			if p.ExtensionID != extensionID || !p.Live() {
+			// A party whose caller is leaving a voicemail is not on the phone: the user's
+			// presence goes back to NoCall when the call goes to voicemail.
+			if p.ExtensionID != extensionID || !p.Live() || p.Status == "VoiceMail" {
 				continue
 			}
 			st := partyTelephonyStatus(p)

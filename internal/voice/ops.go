@@ -54,6 +54,7 @@ func (s *Service) change(ctx context.Context, caller *rc.Principal, id string, f
 	if sess.Ended {
 		return sess, nil
 	}
+	stampLeft(&sess, s.clock.Now())
 	if len(changed) > 0 {
 		sess.Sequence++
 		if err := s.store.UpdateCall(ctx, sess); err != nil {
@@ -74,9 +75,18 @@ func (s *Service) change(ctx context.Context, caller *rc.Principal, id string, f
 // party finds a party the caller may control: its own, or any of its account's for an
 // administrator.
 func party(sess *rc.CallSession, caller *rc.Principal, id string) (*rc.CallParty, error) {
+	return partyFor(sess, caller, id, false)
+}
+
+// partyFor is party; colleague lets any user of the party's account act on it (pickup takes a
+// colleague's call, which is what it is for).
+func partyFor(sess *rc.CallSession, caller *rc.Principal, id string, colleague bool) (*rc.CallParty, error) {
 	p := sess.Party(id)
 	if p == nil {
 		return nil, rc.NotFound("partyId")
+	}
+	if colleague && p.Hosted() && p.AccountID == caller.AccountID {
+		return p, nil
 	}
 	if p.Hosted() && p.ExtensionID != caller.ExtensionID && !(caller.Admin && p.AccountID == caller.AccountID) {
 		return nil, rc.OtherExtension("CallControl")
@@ -90,7 +100,8 @@ func party(sess *rc.CallSession, caller *rc.Principal, id string) (*rc.CallParty
 // Drop ends a session for every party.
 func (s *Service) Drop(ctx context.Context, caller *rc.Principal, id string) error {
 	_, err := s.change(ctx, caller, id, func(sess *rc.CallSession) ([]string, error) {
-		mine := false
+		// An empty conference has nobody's party yet; anyone of its account may end it.
+		mine := len(sess.Parties) == 0
 		for i := range sess.Parties {
 			p := &sess.Parties[i]
 			mine = mine || p.ExtensionID == caller.ExtensionID || (caller.Admin && p.AccountID == caller.AccountID)
@@ -130,12 +141,13 @@ func (s *Service) Party(ctx context.Context, caller *rc.Principal, sessionID, pa
 	return *p, nil
 }
 
-// Operate applies a party operation and returns the party as it then stands (for forward,
-// transfer and pickup, the party that took the call over), with the session.
+// Operate applies a party operation and returns the party as it then stands (for pickup, the
+// party that took the call over; forward and transfer answer the party that left, as the
+// platform does), with the session.
 func (s *Service) Operate(ctx context.Context, caller *rc.Principal, sessionID, partyID string, op PartyOp) (rc.CallParty, rc.CallSession, error) {
 	var out string
 	sess, err := s.change(ctx, caller, sessionID, func(sess *rc.CallSession) ([]string, error) {
-		p, err := party(sess, caller, partyID)
+		p, err := partyFor(sess, caller, partyID, op.Name == "pickup")
 		if err != nil {
 			return nil, err
 		}
@@ -155,9 +167,8 @@ func (s *Service) Operate(ctx context.Context, caller *rc.Principal, sessionID, 
 			p.Status = "Hold"
 			return []string{p.ID}, nil
 		case "unhold":
-			if p.Status == "Answered" {
-				return nil, nil
-			}
+			// Unlike a repeated hold, unholding a party that is not held is a conflict: the
+			// client's idea of the call is wrong, and it should hear so.
 			if p.Status != "Hold" {
 				return nil, stateError(op.Name, p)
 			}
@@ -187,6 +198,10 @@ func (s *Service) Operate(ctx context.Context, caller *rc.Principal, sessionID, 
 		case "reject", "ignore":
 			if !ringing(p) || p.Direction != "Inbound" || !p.Hosted() {
 				return nil, stateError(op.Name, p)
+			}
+			// ignore names the device that lets the call go; it must be the party's.
+			if op.Name == "ignore" && !s.ownsDeviceID(p.ExtensionID, op.DeviceID) {
+				return nil, deviceError(op.DeviceID)
 			}
 			return s.toVoicemail(sess, p, now), nil
 		case "reply":
@@ -287,10 +302,7 @@ func (s *Service) handOver(ctx context.Context, sess *rc.CallSession, p *rc.Call
 		c = callee{ext: &e}
 	} else {
 		var err error
-		if c, err = s.resolve(ctx, p.AccountID, op.Target, "phoneNumber"); err != nil {
-			if e, ok := err.(*rc.Error); ok && e.Code == "CMN-100" {
-				return nil, rc.Missing("phoneNumber")
-			}
+		if c, err = s.resolve(ctx, p.AccountID, op.Target, ""); err != nil {
 			return nil, err
 		}
 	}
@@ -313,13 +325,17 @@ func (s *Service) handOver(ctx context.Context, sess *rc.CallSession, p *rc.Call
 		unschedule(sess, np.ID)
 		s.schedule(sess, now, "voicemail", np.ID, "")
 	}
-	// The party waiting for the call hears it ring again.
+	changed := []string{p.ID}
+	// The party waiting for the call hears it ring again (it keeps its answer time, so that the
+	// new party's answer reconnects it).
 	for i := range sess.Parties {
 		if q := &sess.Parties[i]; q.ID != p.ID && q.ID != np.ID && q.Live() && connected(q) && name == "transfer" {
 			q.Status = "Proceeding"
+			if q.Hosted() {
+				changed = append(changed, q.ID)
+			}
 		}
 	}
-	changed := []string{p.ID}
 	if np.Hosted() {
 		changed = append(changed, np.ID)
 	}
@@ -343,23 +359,25 @@ func (s *Service) pickup(ctx context.Context, sess *rc.CallSession, caller *rc.P
 		return nil, err
 	}
 	now := s.clock.Now()
+	// What the party was decides its record and the new party's action, so read it before the
+	// party leaves.
+	parked, wasRinging := p.Status == "Parked", ringing(p)
 	unschedule(sess, p.ID)
 	p.Status, p.Reason = "Disconnected", "Pickup"
-	if ringing(p) {
-		p.Result = "Answered Elsewhere"
+	if wasRinging {
+		// The call-log reason Stopped is "the call was answered by another phone"; it is no
+		// missed call.
+		p.Result, p.MissedCall = "Stopped", false
 	}
 	np := addParty(sess, rc.CallParty{AccountID: e.AccountID, ExtensionID: e.ID, Direction: "Inbound", From: p.From, To: to,
 		Status: "Answered", DeviceID: op.DeviceID, Transport: "VoIP", Action: "Call Park", Joined: now, Answered: &now})
-	if p.Status != "Parked" {
+	if !parked {
 		np.Action = "Phone Call"
 	}
-	for i := range sess.Parties {
-		if q := &sess.Parties[i]; q.ID != np.ID && q.Live() && ringing(q) && q.Direction == "Outbound" {
-			q.Status, q.Answered = "Answered", &now
-		}
-	}
+	changed := []string{p.ID, np.ID}
+	changed = append(changed, reconnect(sess, now, np.ID)...)
 	*out = np.ID
-	return []string{p.ID, np.ID}, nil
+	return changed, nil
 }
 
 // Recording starts or changes a party's recording: start with id 0 begins a new one.
@@ -540,6 +558,7 @@ func (s *Service) Bridge(ctx context.Context, caller *rc.Principal, sessionID, p
 	if err := s.finish(ctx, &b, now, []string{pb.ID}); err != nil {
 		return rc.CallParty{}, err
 	}
+	stampLeft(&a, now)
 	out := *a.Party(partyID)
 	if liveCount(&a) < 2 {
 		return out, s.finish(ctx, &a, now, changedA)

@@ -105,6 +105,10 @@ type Service struct {
 
 	heldMu sync.Mutex
 	held   map[string][]rc.Event // events of sessions whose creation answer is not written yet
+
+	// presenceMu serialises the read-increment-write of presence sequences: two sessions of one
+	// extension change under different locks, and must not both publish the same sequence.
+	presenceMu sync.Mutex
 }
 
 // New builds a Service.
