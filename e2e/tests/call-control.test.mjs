@@ -166,13 +166,11 @@ scenario('initialize: extension, presence with a live call preloaded from GET /t
   assert.equal(s.otherParties.length, 1);
 });
 
-// rcemu holds a new call-out session's notifications back until its answer is flushed, so that
-// "a client learns of the session from the answer before any notification about it"
-// (internal/voice/calls.go). On loopback the first notification still reaches the client about
-// 0.2 ms after the answer, and node processes it first, most often on the first call-out of a
-// process: the library then makes a second Session from the event and emits 'new' for it, and
-// createCall replaces it in the map with its own (the app is left holding an orphan Session that
-// never changes). This test is therefore the first call-out of this file.
+// rcemu holds a new call-out session's notifications back until shortly after its answer is
+// written (internal/voice/calls.go): on loopback a notification otherwise reaches the client
+// about 0.2 ms after the answer and node processes it first, so that the library makes a second
+// Session from the event, emits 'new' for it, and leaves the app holding an orphan. The race
+// is likeliest on the first call-out of a process, so this test is the first of this file.
 scenario('createCall: the library learns of the session from the call-out answer, before any notification about it (no \'new\', no orphan Session)', async () => {
   const sdk = await fresh();
   const cc = await callControl(sdk, { preloadSessions: false });
@@ -198,7 +196,7 @@ scenario('createCall: the library learns of the session from the call-out answer
   }
   assert.deepEqual(early, [], 'notifications that reached the library before createCall had stored the session');
   assert.deepEqual(born, [], '\'new\' events for sessions createCall made');
-}, { todo: 'rcemu bug: a call-out\'s first notifications overtake its answer at the client' });
+});
 
 scenario('createCall → Answered through the WebSocket events → hold, unhold, mute, unmute → drop → Disconnected, gone, GET 404', async () => {
   const sdk = await fresh();

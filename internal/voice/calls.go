@@ -312,12 +312,14 @@ func (s *Service) CallOut(ctx context.Context, caller rc.Extension, req CallOutR
 		first = append(first, rung.ID)
 	}
 	s.hold(sess.ID)
-	release := func() { s.release(sess.ID) }
 	if err := s.create(ctx, &sess, first); err != nil {
-		release()
+		s.release(sess.ID)
 		return rc.CallSession{}, noop, err
 	}
-	return sess, release, nil
+	// The answer is written when release is called but still has to reach the client and be
+	// parsed there, while a notification on an open WebSocket arrives in a fraction of a
+	// millisecond; ringcentral-call-control drops events of a session it has not yet learned of.
+	return sess, func() { time.AfterFunc(answerLead, func() { s.release(sess.ID) }) }, nil
 }
 
 // create stores a new session, publishes its first state and runs the steps already due.

@@ -89,6 +89,9 @@ func (s *Service) presenceEvent(ctx context.Context, accountID, extensionID int6
 	return rc.Event{Kind: "presence", AccountID: accountID, ExtensionID: extensionID, Time: now, Presence: &p, Telephony: &tel}, nil
 }
 
+// answerLead is how long a call-out's answer leads its first notifications.
+const answerLead = 50 * time.Millisecond
+
 // heldFor bounds how long a session's events wait for their release.
 const heldFor = 2 * time.Second
 
