@@ -315,7 +315,7 @@ func (s *Service) step(ctx context.Context, id string) (bool, error) {
 	if at, ok := sess.NextStep(); !ok || at.After(s.clock.Now()) {
 		return false, nil
 	}
-	if err := s.advance(ctx, &sess); err != nil && !notFound(err) {
+	if err := s.advance(ctx, &sess, true); err != nil && !notFound(err) {
 		return false, err
 	}
 	return true, nil

@@ -331,7 +331,7 @@ func (s *Service) create(ctx context.Context, sess *rc.CallSession, changed []st
 		return err
 	}
 	s.emit(ctx, sess, changed)
-	if err := s.advance(ctx, sess); err != nil {
+	if err := s.advance(ctx, sess, true); err != nil {
 		return err
 	}
 	s.Kick()

@@ -72,8 +72,9 @@ func reconnect(sess *rc.CallSession, now time.Time, except string) []string {
 }
 
 // advance applies every step the clock has reached, in time order, and saves the session (or
-// ends it). The caller holds the session's lock.
-func (s *Service) advance(ctx context.Context, sess *rc.CallSession) error {
+// ends it); saved says the session is stored as it stands, so that no step means no write. The
+// caller holds the session's lock.
+func (s *Service) advance(ctx context.Context, sess *rc.CallSession, saved bool) error {
 	for !sess.Ended {
 		now := s.clock.Now()
 		sort.SliceStable(sess.Steps, func(i, j int) bool { return sess.Steps[i].At.Before(sess.Steps[j].At) })
@@ -82,6 +83,7 @@ func (s *Service) advance(ctx context.Context, sess *rc.CallSession) error {
 		}
 		st := sess.Steps[0]
 		sess.Steps = slices.Delete(sess.Steps, 0, 1)
+		saved = false
 		changed, err := s.apply(ctx, sess, st)
 		if err != nil {
 			return err
@@ -95,10 +97,11 @@ func (s *Service) advance(ctx context.Context, sess *rc.CallSession) error {
 			if err := s.store.UpdateCall(ctx, *sess); err != nil {
 				return err
 			}
+			saved = true
 			s.emit(ctx, sess, changed)
 		}
 	}
-	if !sess.Ended {
+	if !sess.Ended && !saved {
 		return s.store.UpdateCall(ctx, *sess)
 	}
 	return nil

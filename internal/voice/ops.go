@@ -65,7 +65,7 @@ func (s *Service) change(ctx context.Context, caller *rc.Principal, id string, f
 		}
 		s.emit(ctx, &sess, changed)
 	}
-	if err := s.advance(ctx, &sess); err != nil && !notFound(err) {
+	if err := s.advance(ctx, &sess, len(changed) > 0); err != nil && !notFound(err) {
 		return sess, err
 	}
 	s.Kick()

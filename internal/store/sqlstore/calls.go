@@ -148,7 +148,7 @@ func (db *DB) EndCall(ctx context.Context, id string, records []*rc.CallRecord, 
 
 func (db *DB) LiveCalls(ctx context.Context, accountID, extensionID int64) ([]rc.CallSession, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT c.data FROM call_parties p JOIN calls c ON c.id = p.call_id
-		WHERE p.account_id = ? AND p.extension_id = ? ORDER BY c.rowid`, accountID, extensionID)
+		WHERE p.extension_id = ? AND +p.account_id = ? ORDER BY c.rowid`, extensionID, accountID)
 	if err != nil {
 		return nil, err
 	}
