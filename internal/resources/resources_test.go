@@ -180,4 +180,3 @@ func TestMergePatch(t *testing.T) {
 }
 
 func mustJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
-
