@@ -46,6 +46,9 @@ type Options struct {
 	// rate limit applies).
 	Operation string
 	Group     string
+	// AppPermission is the operation's x-app-permission: an app whose permissions lack it is
+	// refused with 403 CMN-401.
+	AppPermission string
 }
 
 // Param is one matched path parameter.

@@ -242,6 +242,9 @@ func (s *Server) serve(w *statusWriter, r *Request) (route *Route, err error) {
 		if err := s.authenticate(r); err != nil {
 			return route, err
 		}
+		if !r.Principal.Permitted(route.AppPermission) {
+			return route, rc.AppPermission(route.AppPermission)
+		}
 		if err := resolve(r, route); err != nil {
 			return route, err
 		}

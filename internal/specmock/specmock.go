@@ -88,7 +88,7 @@ func Register(rt *restapi.Router, doc *spec.Document, opt Options) *Mock {
 		if r, ok := existing[op.Method+" "+spec.NormalizePath(op.Path)]; ok {
 			// A hand-written route is the same operation: it takes its id and throttling group.
 			if r.Operation == "" {
-				r.Operation, r.Group = op.ID, op.ThrottlingGroup
+				r.Operation, r.Group, r.AppPermission = op.ID, op.ThrottlingGroup, op.AppPermission
 			}
 			m.Coverage = append(m.Coverage, Coverage{Op: op, Tier: TierStateful, Pattern: r.Pattern})
 			m.Stateful++
@@ -99,7 +99,7 @@ func Register(rt *restapi.Router, doc *spec.Document, opt Options) *Mock {
 		// The permission CMN-419 names: the first of "EditUserInfo OR EditUserCredentials".
 		perm, _, _ := strings.Cut(op.UserPermission, " ")
 		rt.Handle(op.Method, pattern, o.serve, restapi.Options{Public: op.Public || publicPaths[op.Path], Permission: perm,
-			Operation: op.ID, Group: op.ThrottlingGroup})
+			Operation: op.ID, Group: op.ThrottlingGroup, AppPermission: op.AppPermission})
 		m.ops[op.ID] = o
 		m.Coverage = append(m.Coverage, Coverage{Op: op, Tier: TierSpec, Pattern: pattern})
 		m.Served++
