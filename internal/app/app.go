@@ -33,6 +33,7 @@ import (
 	"github.com/rcemu/rcemu/internal/specmock"
 	"github.com/rcemu/rcemu/internal/store"
 	"github.com/rcemu/rcemu/internal/store/sqlstore"
+	"github.com/rcemu/rcemu/internal/teammessaging"
 	"github.com/rcemu/rcemu/internal/voice"
 	"github.com/rcemu/rcemu/internal/wsg"
 )
@@ -135,6 +136,7 @@ type App struct {
 	Msgs   *messaging.Service
 	Notify *notify.Service
 	Voice  *voice.Service
+	TM     *teammessaging.Service
 	WSG    *wsg.Gateway
 	spec   *specmock.Mock // nil without a spec
 
@@ -175,12 +177,14 @@ func (a *App) Open(ctx context.Context) error {
 	a.Msgs.FaxLog = a.Voice
 	pres := &presence.Service{Store: db, Clock: a.Clock, Bus: a.Bus, Calls: a.Voice}
 	a.WSG = wsg.New(a.Notify, a.Clock, a.Log)
+	a.TM = teammessaging.New(db, a.Clock, a.Bus)
 
 	rt := &restapi.Router{}
 	restapi.RegisterDiscovery(rt, Version, "rcemu")
 	a.OAuth.Register(rt)
 	a.WSG.Register(rt)
-	(&api.Handlers{Directory: &directory.Service{Store: db, Bus: a.Bus, Clock: a.Clock}, Messages: a.Msgs, Notify: a.Notify, Presence: pres, Voice: a.Voice}).Register(rt)
+	(&api.Handlers{Directory: &directory.Service{Store: db, Bus: a.Bus, Clock: a.Clock}, Messages: a.Msgs, Notify: a.Notify, Presence: pres, Voice: a.Voice,
+		TeamMessaging: a.TM}).Register(rt)
 	(&control.Handlers{Backend: a, Log: a.Reqs, Clock: a.Clock, Version: Version, Messages: a.Msgs, Bus: a.Bus,
 		Notify: a.Notify, Voice: a.Voice}).Register(rt)
 	// Spec-served operations go last: a route a stateful handler already serves keeps its handler.
@@ -270,6 +274,7 @@ func (a *App) Reset(ctx context.Context) error {
 	a.Notify.ClearAttempts()
 	a.Msgs.Kick() // the messages and their schedule were replaced
 	a.Voice.Reset()
+	a.TM.Reset()
 	return a.Notify.Reload(ctx)
 }
 
@@ -303,6 +308,7 @@ func (a *App) Import(ctx context.Context, s store.Snapshot) error {
 	a.OAuth.Flush()
 	a.Msgs.Kick() // the messages and their schedule were replaced
 	a.Voice.Reset()
+	a.TM.Reset()
 	return a.Notify.Reload(ctx)
 }
 

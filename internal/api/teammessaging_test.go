@@ -1,0 +1,468 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rcemu/rcemu/internal/rctest"
+	tm "github.com/rcemu/rcemu/internal/teammessaging"
+)
+
+const tmBase = "/team-messaging/v1"
+
+// tmApp is an app with the seed's users logged in: ada (101, admin), grace (102) and alan (103)
+// of the first account, marie (101) of the second.
+type tmApp struct {
+	*rctest.App
+	t                       *testing.T
+	ada, grace, alan, marie string
+	adaID, graceID, alanID  string
+	marieID                 string
+}
+
+func openTM(t *testing.T) *tmApp {
+	a := rctest.MustOpenApp(t)
+	x := &tmApp{App: a, t: t}
+	login := func(acc int, ext string) (string, string) {
+		u := a.User(acc, ext)
+		return a.Login(u).AccessToken, u.ExtensionID
+	}
+	x.ada, x.adaID = login(0, "101")
+	x.grace, x.graceID = login(0, "102")
+	x.alan, x.alanID = login(0, "103")
+	x.marie, x.marieID = login(1, "101")
+	return x
+}
+
+func (x *tmApp) do(method, path, tok string, body any) *rctest.Response {
+	x.t.Helper()
+	return x.Do(rctest.Req{Method: method, Path: tmBase + path, Token: tok, JSON: body})
+}
+
+func (x *tmApp) must(r *rctest.Response, status int, what string) map[string]any {
+	x.t.Helper()
+	if r.Status != status {
+		x.t.Fatalf("%s: want %d, got %d %s", what, status, r.Status, r.Body)
+	}
+	if len(r.Body) == 0 {
+		return nil
+	}
+	return r.Map(x.t)
+}
+
+func (x *tmApp) wantError(r *rctest.Response, status int, code, param, what string) {
+	x.t.Helper()
+	if r.Status != status || r.ErrorCode(x.t) != code {
+		x.t.Fatalf("%s: want %d %s, got %d %s", what, status, code, r.Status, r.Body)
+	}
+	if param != "" && r.Map(x.t)["parameterName"] != param {
+		x.t.Fatalf("%s: want parameterName %s, got %s", what, param, r.Body)
+	}
+}
+
+func tmRecords(m map[string]any) []map[string]any {
+	var out []map[string]any
+	for _, r := range m["records"].([]any) {
+		out = append(out, r.(map[string]any))
+	}
+	return out
+}
+
+func tmIDs(recs []map[string]any) []string {
+	var out []string
+	for _, r := range recs {
+		out = append(out, r["id"].(string))
+	}
+	return out
+}
+
+func memberIDs(c map[string]any) []string {
+	var out []string
+	for _, m := range c["members"].([]any) {
+		out = append(out, m.(map[string]any)["id"].(string))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func sorted(s ...string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
+}
+
+func (x *tmApp) team(tok string, body map[string]any) string {
+	x.t.Helper()
+	return x.must(x.do("POST", "/teams", tok, body), 201, "create team")["id"].(string)
+}
+
+func (x *tmApp) post(tok, chat, text string) map[string]any {
+	x.t.Helper()
+	return x.must(x.do("POST", "/chats/"+chat+"/posts", tok, map[string]any{"text": text}), 201, "post")
+}
+
+func TestTMPersonalAndEveryoneChats(t *testing.T) {
+	x := openTM(t)
+	all := tmRecords(x.must(x.do("GET", "/chats", x.ada, nil), 200, "list chats"))
+	types := map[string]map[string]any{}
+	for _, c := range all {
+		types[c["type"].(string)] = c
+	}
+	personal, everyone := types["Personal"], types["Everyone"]
+	if personal == nil || everyone == nil || len(all) != 2 {
+		t.Fatalf("a fresh user has their Personal and the Everyone chat only: %v", all)
+	}
+	if got := memberIDs(personal); !slices.Equal(got, []string{x.adaID}) {
+		t.Fatalf("personal members: %v", got)
+	}
+	// The department extension is not a person.
+	if got := memberIDs(everyone); !slices.Equal(got, sorted(x.adaID, x.graceID, x.alanID)) {
+		t.Fatalf("everyone members: %v", got)
+	}
+	if everyone["name"] != "Example Company" {
+		t.Fatalf("everyone name: %v", everyone)
+	}
+	only := tmRecords(x.must(x.do("GET", "/chats?type=Personal&type=Team", x.ada, nil), 200, "types"))
+	if len(only) != 1 || only[0]["type"] != "Personal" {
+		t.Fatalf("type union: %v", only)
+	}
+	x.wantError(x.do("GET", "/chats?type=Bogus", x.ada, nil), 400, "CMN-101", "type", "bad type")
+	x.wantError(x.do("GET", "/chats?recordCount=251", x.ada, nil), 400, "CMN-101", "recordCount", "recordCount over 250")
+
+	// Grace's Personal chat is invisible to Ada; Marie's Everyone chat is another account's.
+	gracePersonal := tm.PersonalID(mustInt(t, x.graceID))
+	x.wantError(x.do("GET", "/chats/"+gracePersonal, x.ada, nil), 404, "CMN-102", "chatId", "someone else's personal chat")
+	marieEveryone := tmRecords(x.must(x.do("GET", "/chats?type=Everyone", x.marie, nil), 200, "marie's chats"))[0]["id"].(string)
+	x.wantError(x.do("GET", "/chats/"+marieEveryone, x.ada, nil), 404, "CMN-102", "chatId", "another account's everyone chat")
+	x.wantError(x.do("POST", "/chats/"+marieEveryone+"/posts", x.ada, map[string]any{"text": "hi"}), 404, "CMN-102", "chatId", "post to another account")
+
+	ev := x.must(x.do("GET", "/everyone", x.grace, nil), 200, "everyone")
+	if ev["id"] != everyone["id"] || ev["type"] != "Everyone" {
+		t.Fatalf("everyone: %v", ev)
+	}
+	renamed := x.must(x.do("PATCH", "/everyone", x.grace, map[string]any{"name": "All of us"}), 200, "rename everyone")
+	if renamed["name"] != "All of us" || x.must(x.do("GET", "/chats/"+everyone["id"].(string), x.alan, nil), 200, "everyone chat")["name"] != "All of us" {
+		t.Fatalf("rename did not stick: %v", renamed)
+	}
+	x.post(x.alan, everyone["id"].(string), "hello everyone")
+	x.post(x.ada, personal["id"].(string), "note to self")
+
+	// Derived chats exist again after a reset, with the seed's name and no posts.
+	if err := x.Reset(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	tok := x.Login(x.User(0, "101")).AccessToken
+	ev = x.must(x.do("GET", "/chats/"+everyone["id"].(string), tok, nil), 200, "everyone after reset")
+	if ev["name"] != "Example Company" {
+		t.Fatalf("reset kept the rename: %v", ev)
+	}
+	if posts := tmRecords(x.must(x.do("GET", "/chats/"+everyone["id"].(string)+"/posts", tok, nil), 200, "posts after reset")); len(posts) != 0 {
+		t.Fatalf("reset kept posts: %v", posts)
+	}
+	x.must(x.do("GET", "/chats/"+personal["id"].(string), tok, nil), 200, "personal after reset")
+}
+
+func mustInt(t *testing.T, s string) int64 {
+	t.Helper()
+	var n int64
+	if err := json.Unmarshal([]byte(s), &n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestTMTeamMembershipRules(t *testing.T) {
+	x := openTM(t)
+	created := x.must(x.do("POST", "/teams", x.ada, map[string]any{"name": "Engines", "description": "analytical",
+		"members": []map[string]any{{"id": x.graceID}}}), 201, "create")
+	if created["type"] != "Team" || created["public"] != false || created["status"] != "Active" || created["name"] != "Engines" {
+		t.Fatalf("created: %v", created)
+	}
+	team := created["id"].(string)
+	chat := x.must(x.do("GET", "/chats/"+team, x.grace, nil), 200, "member reads chat")
+	if got := memberIDs(chat); !slices.Equal(got, sorted(x.adaID, x.graceID)) {
+		t.Fatalf("members: %v", got)
+	}
+	// Alan is not in the private team: it does not exist for him.
+	x.wantError(x.do("GET", "/teams/"+team, x.alan, nil), 404, "CMN-102", "chatId", "outsider reads team")
+	x.wantError(x.do("GET", "/chats/"+team+"/posts", x.alan, nil), 404, "CMN-102", "chatId", "outsider lists posts")
+	x.wantError(x.do("POST", "/chats/"+team+"/posts", x.alan, map[string]any{"text": "let me in"}), 404, "CMN-102", "chatId", "outsider posts")
+	x.wantError(x.do("POST", "/teams/"+team+"/join", x.alan, nil), 404, "CMN-102", "chatId", "outsider joins private team")
+	x.wantError(x.do("PATCH", "/teams/"+team, x.alan, map[string]any{"name": "Mine"}), 404, "CMN-102", "chatId", "outsider renames")
+	if slices.Contains(tmIDs(tmRecords(x.must(x.do("GET", "/chats", x.alan, nil), 200, "alan's chats"))), team) {
+		t.Fatal("alan lists a private team he is not in")
+	}
+	x.wantError(x.do("GET", "/teams/"+team, x.marie, nil), 404, "CMN-102", "chatId", "other account reads team")
+
+	// A public team: visible and joinable, but its posts are for members.
+	pub := x.team(x.ada, map[string]any{"name": "Lobby", "public": true})
+	if !slices.Contains(tmIDs(tmRecords(x.must(x.do("GET", "/teams", x.alan, nil), 200, "alan's teams"))), pub) {
+		t.Fatal("alan does not list the public team")
+	}
+	x.must(x.do("GET", "/teams/"+pub, x.alan, nil), 200, "outsider reads public team")
+	x.wantError(x.do("GET", "/chats/"+pub+"/posts", x.alan, nil), 403, "CMN-101", "chatId", "outsider reads public posts")
+	x.wantError(x.do("POST", "/chats/"+pub+"/posts", x.alan, map[string]any{"text": "hi"}), 403, "CMN-101", "chatId", "outsider posts to public team")
+	x.must(x.do("POST", "/teams/"+pub+"/join", x.alan, nil), 204, "join")
+	x.must(x.do("POST", "/teams/"+pub+"/join", x.alan, nil), 204, "join twice")
+	x.post(x.alan, pub, "joined")
+	x.must(x.do("POST", "/teams/"+pub+"/leave", x.alan, nil), 204, "leave")
+	x.wantError(x.do("POST", "/chats/"+pub+"/posts", x.alan, map[string]any{"text": "again"}), 403, "CMN-101", "chatId", "post after leaving")
+	x.wantError(x.do("GET", "/teams/"+pub, x.marie, nil), 404, "CMN-102", "chatId", "public to its account only")
+
+	// PATCH, add, remove, archive.
+	p := x.must(x.do("PATCH", "/teams/"+team, x.grace, map[string]any{"name": "Difference Engines", "public": true}), 200, "patch")
+	if p["name"] != "Difference Engines" || p["public"] != true || p["description"] != "analytical" {
+		t.Fatalf("patched: %v", p)
+	}
+	x.wantError(x.do("PATCH", "/teams/"+team, x.grace, map[string]any{"name": " "}), 400, "CMN-101", "name", "blank name")
+	x.must(x.do("PATCH", "/teams/"+team, x.grace, map[string]any{"public": false}), 200, "private again")
+	x.must(x.do("POST", "/teams/"+team+"/add", x.grace, map[string]any{"members": []map[string]any{{"email": "Alan.Turing@example.com"}}}), 204, "add by email")
+	x.post(x.alan, team, "added")
+	x.wantError(x.do("POST", "/teams/"+team+"/add", x.grace, map[string]any{"members": []map[string]any{{"id": x.marieID}}}), 400, "CMN-102", "members", "add someone of another account")
+	x.must(x.do("POST", "/teams/"+team+"/remove", x.grace, map[string]any{"members": []map[string]any{{"id": x.alanID}}}), 204, "remove")
+	x.wantError(x.do("GET", "/chats/"+team+"/posts", x.alan, nil), 404, "CMN-102", "chatId", "removed member reads")
+	x.must(x.do("POST", "/teams/"+team+"/archive", x.ada, nil), 204, "archive")
+	if s := x.must(x.do("GET", "/teams/"+team, x.ada, nil), 200, "archived")["status"]; s != "Archived" {
+		t.Fatalf("status %v", s)
+	}
+	x.wantError(x.do("POST", "/chats/"+team+"/posts", x.ada, map[string]any{"text": "hi"}), 403, "CMN-101", "chatId", "post to archived team")
+	x.must(x.do("POST", "/teams/"+team+"/unarchive", x.ada, nil), 204, "unarchive")
+	x.post(x.ada, team, "back")
+
+	// Only the creator (or an administrator) deletes.
+	gt := x.team(x.grace, map[string]any{"name": "Grace's", "members": []map[string]any{{"id": x.alanID}}})
+	x.wantError(x.do("DELETE", "/teams/"+gt, x.alan, nil), 403, "CMN-101", "chatId", "member deletes")
+	x.must(x.do("DELETE", "/teams/"+gt, x.grace, nil), 204, "creator deletes")
+	x.wantError(x.do("GET", "/teams/"+gt, x.grace, nil), 404, "CMN-102", "chatId", "deleted team")
+	x.wantError(x.do("GET", "/teams/nonsense", x.grace, nil), 404, "CMN-102", "chatId", "garbage id")
+}
+
+func TestTMTeamBadInputChangesNothing(t *testing.T) {
+	x := openTM(t)
+	count := func() int { return len(tmRecords(x.must(x.do("GET", "/teams", x.ada, nil), 200, "teams"))) }
+	before := count()
+	x.wantError(x.do("POST", "/teams", x.ada, map[string]any{"description": "no name"}), 400, "CMN-100", "name", "missing name")
+	x.wantError(x.do("POST", "/teams", x.ada, map[string]any{"name": "x", "members": []map[string]any{{"id": "999999"}}}), 400, "CMN-102", "members", "unknown member")
+	x.wantError(x.do("POST", "/teams", x.ada, map[string]any{"name": "x", "members": []map[string]any{{"email": "nobody@example.com"}}}), 400, "CMN-102", "members", "unknown email")
+	x.wantError(x.do("POST", "/teams", x.ada, map[string]any{"name": 5}), 400, "CMN-101", "name", "name of the wrong type")
+	r := x.Do(rctest.Req{Method: "POST", Path: tmBase + "/teams", Token: x.ada, Raw: `{"name": "x"`, Header: map[string][]string{"Content-Type": {"application/json"}}})
+	x.wantError(r, 400, "CMN-103", "", "malformed JSON")
+	if after := count(); after != before {
+		t.Fatalf("bad input created teams: %d → %d", before, after)
+	}
+}
+
+func TestTMConversations(t *testing.T) {
+	x := openTM(t)
+	d := x.do("POST", "/conversations", x.ada, map[string]any{"members": []map[string]any{{"id": x.graceID}}})
+	direct := x.must(d, 201, "open direct")
+	if direct["type"] != "Direct" || !slices.Equal(memberIDs(direct), sorted(x.adaID, x.graceID)) {
+		t.Fatalf("direct: %v", direct)
+	}
+	// The same member set, however named, is the same conversation.
+	again := x.must(x.do("POST", "/conversations", x.grace, map[string]any{"members": []map[string]any{{"email": "ada.lovelace@example.com"}, {"id": x.graceID}}}), 200, "reopen")
+	if again["id"] != direct["id"] {
+		t.Fatalf("reopened %v, want %v", again["id"], direct["id"])
+	}
+	group := x.must(x.do("POST", "/conversations", x.ada, map[string]any{"members": []map[string]any{{"id": x.graceID}, {"id": x.alanID}}}), 201, "open group")
+	if group["type"] != "Group" || group["id"] == direct["id"] {
+		t.Fatalf("group: %v", group)
+	}
+	personal := x.must(x.do("POST", "/conversations", x.ada, map[string]any{"members": []map[string]any{}}), 200, "personal")
+	if personal["type"] != "Personal" {
+		t.Fatalf("personal: %v", personal)
+	}
+	x.wantError(x.do("POST", "/conversations", x.ada, map[string]any{"members": []map[string]any{{"id": x.marieID}}}), 400, "CMN-102", "members", "other account")
+	many := make([]map[string]any, 17)
+	for i := range many {
+		many[i] = map[string]any{"id": x.graceID}
+	}
+	x.wantError(x.do("POST", "/conversations", x.ada, map[string]any{"members": many}), 400, "CMN-101", "members", "too many")
+
+	list := tmIDs(tmRecords(x.must(x.do("GET", "/conversations", x.ada, nil), 200, "list")))
+	if !slices.Equal(sorted(list...), sorted(personal["id"].(string), direct["id"].(string), group["id"].(string))) {
+		t.Fatalf("conversations: %v", list)
+	}
+	x.must(x.do("GET", "/conversations/"+direct["id"].(string), x.grace, nil), 200, "member reads")
+	x.wantError(x.do("GET", "/conversations/"+direct["id"].(string), x.alan, nil), 404, "CMN-102", "chatId", "outsider reads direct")
+	x.wantError(x.do("POST", "/chats/"+direct["id"].(string)+"/posts", x.alan, map[string]any{"text": "psst"}), 404, "CMN-102", "chatId", "outsider posts to direct")
+	team := x.team(x.ada, map[string]any{"name": "T"})
+	x.wantError(x.do("GET", "/conversations/"+team, x.ada, nil), 404, "CMN-102", "chatId", "a team is not a conversation")
+}
+
+func TestTMPosts(t *testing.T) {
+	x := openTM(t)
+	team := x.team(x.ada, map[string]any{"name": "Posts", "members": []map[string]any{{"id": x.graceID}}})
+	text := "Hi ![:Person](" + x.graceID + ") see ![:Team](" + team + ") and ![:Bogus](1)"
+	p := x.must(x.do("POST", "/chats/"+team+"/posts", x.ada, map[string]any{"text": text,
+		"attachments": []map[string]any{{"id": "42", "type": "Card"}}}), 201, "create")
+	if p["text"] != text || p["creatorId"] != x.adaID || p["groupId"] != team || p["type"] != "TextMessage" || p["creationTime"] == nil {
+		t.Fatalf("post: %v", p)
+	}
+	ms := p["mentions"].([]any)
+	if len(ms) != 2 || ms[0].(map[string]any)["name"] != "Grace Hopper" || ms[1].(map[string]any)["name"] != "Posts" {
+		t.Fatalf("mentions: %v", ms)
+	}
+	if at := p["attachments"].([]any); len(at) != 1 || at[0].(map[string]any)["id"] != "42" {
+		t.Fatalf("attachments: %v", at)
+	}
+	pid := p["id"].(string)
+	got := x.must(x.do("GET", "/chats/"+team+"/posts/"+pid, x.grace, nil), 200, "read")
+	if got["text"] != text {
+		t.Fatalf("read: %v", got)
+	}
+	x.wantError(x.do("PATCH", "/chats/"+team+"/posts/"+pid, x.grace, map[string]any{"text": "mine now"}), 403, "CMN-101", "postId", "edit another's post")
+	x.wantError(x.do("DELETE", "/chats/"+team+"/posts/"+pid, x.grace, nil), 403, "CMN-101", "postId", "delete another's post")
+	x.Clock.Advance(time.Minute)
+	ed := x.must(x.do("PATCH", "/chats/"+team+"/posts/"+pid, x.ada, map[string]any{"text": "edited"}), 200, "edit")
+	if ed["text"] != "edited" || ed["lastModifiedTime"] == ed["creationTime"] || len(ed["mentions"].([]any)) != 0 {
+		t.Fatalf("edited: %v", ed)
+	}
+
+	// Bad posts change nothing.
+	count := func() int {
+		return len(tmRecords(x.must(x.do("GET", "/chats/"+team+"/posts?recordCount=250", x.ada, nil), 200, "list")))
+	}
+	before := count()
+	x.wantError(x.do("POST", "/chats/"+team+"/posts", x.ada, map[string]any{"text": strings.Repeat("é", tm.MaxPostText+1)}), 400, "CMN-101", "text", "oversize")
+	x.wantError(x.do("POST", "/chats/"+team+"/posts", x.ada, map[string]any{"text": "  "}), 400, "CMN-100", "text", "empty")
+	x.wantError(x.do("POST", "/chats/"+team+"/posts", x.ada, map[string]any{"text": "x", "attachments": []map[string]any{{"id": "1", "type": "Movie"}}}), 400, "CMN-101", "attachments.type", "bad attachment")
+	x.wantError(x.do("POST", "/chats/"+team+"/posts", x.ada, map[string]any{"text": "x", "parentPostId": "999999"}), 400, "CMN-102", "parentPostId", "unknown parent")
+	x.wantError(x.do("POST", "/chats/999999/posts", x.ada, map[string]any{"text": "x"}), 404, "CMN-102", "chatId", "unknown chat")
+	x.wantError(x.do("PATCH", "/chats/"+team+"/posts/"+pid, x.ada, map[string]any{"text": strings.Repeat("a", tm.MaxPostText+1)}), 400, "CMN-101", "text", "oversize edit")
+	x.must(x.do("POST", "/chats/"+team+"/posts", x.ada, map[string]any{"text": strings.Repeat("é", tm.MaxPostText)}), 201, "longest post")
+	if after := count(); after != before+1 {
+		t.Fatalf("bad posts were stored: %d → %d", before, after)
+	}
+
+	// Threads.
+	reply := x.must(x.do("POST", "/chats/"+team+"/posts", x.grace, map[string]any{"text": "reply", "parentPostId": pid}), 201, "reply")
+	if reply["threadId"] != pid || reply["parentPostId"] != pid {
+		t.Fatalf("reply: %v", reply)
+	}
+	x.must(x.do("POST", "/chats/"+team+"/posts", x.ada, map[string]any{"text": "reply 2", "threadId": pid}), 201, "reply by thread")
+	thread := tmRecords(x.must(x.do("GET", "/chats/"+team+"/threads/"+pid+"/posts", x.ada, nil), 200, "thread"))
+	if len(thread) != 2 || thread[0]["text"] != "reply 2" || thread[1]["text"] != "reply" {
+		t.Fatalf("thread: %v", thread)
+	}
+	if x.must(x.do("GET", "/chats/"+team+"/posts/"+pid, x.ada, nil), 200, "parent")["isParent"] != true {
+		t.Fatal("the parent is not marked isParent")
+	}
+	x.wantError(x.do("GET", "/chats/"+team+"/threads/999999/posts", x.ada, nil), 404, "CMN-102", "threadId", "unknown thread")
+
+	x.must(x.do("DELETE", "/chats/"+team+"/posts/"+pid, x.ada, nil), 204, "delete")
+	x.wantError(x.do("GET", "/chats/"+team+"/posts/"+pid, x.ada, nil), 404, "CMN-102", "postId", "deleted")
+	x.wantError(x.do("DELETE", "/chats/"+team+"/posts/"+pid, x.ada, nil), 404, "CMN-102", "postId", "delete twice")
+}
+
+func TestTMPostPaging(t *testing.T) {
+	x := openTM(t)
+	team := x.team(x.ada, map[string]any{"name": "Paging"})
+	other := x.team(x.ada, map[string]any{"name": "Other"})
+	var want []string
+	for i := range 7 {
+		want = append(want, x.post(x.ada, team, "p"+string(rune('0'+i)))["id"].(string))
+		x.post(x.ada, other, "noise")
+	}
+	slices.Reverse(want) // newest first
+	page := func(q string) ([]string, map[string]any) {
+		m := x.must(x.do("GET", "/chats/"+team+"/posts?"+q, x.ada, nil), 200, "page "+q)
+		nav, _ := m["navigation"].(map[string]any)
+		return tmIDs(tmRecords(m)), nav
+	}
+	p1, nav1 := page("recordCount=3")
+	if !slices.Equal(p1, want[:3]) || nav1["prevPageToken"] != nil || nav1["nextPageToken"] == nil {
+		t.Fatalf("page 1: %v %v", p1, nav1)
+	}
+	// The token remembers recordCount.
+	p2, nav2 := page("pageToken=" + url.QueryEscape(nav1["nextPageToken"].(string)))
+	if !slices.Equal(p2, want[3:6]) || nav2["prevPageToken"] == nil || nav2["nextPageToken"] == nil {
+		t.Fatalf("page 2: %v %v", p2, nav2)
+	}
+	p3, nav3 := page("pageToken=" + url.QueryEscape(nav2["nextPageToken"].(string)))
+	if !slices.Equal(p3, want[6:]) || nav3["nextPageToken"] != nil {
+		t.Fatalf("page 3: %v %v", p3, nav3)
+	}
+	back, navBack := page("pageToken=" + url.QueryEscape(nav2["prevPageToken"].(string)))
+	if !slices.Equal(back, want[:3]) || navBack["prevPageToken"] != nil {
+		t.Fatalf("back to page 1: %v %v", back, navBack)
+	}
+	x.wantError(x.do("GET", "/chats/"+team+"/posts?pageToken=garbage", x.ada, nil), 400, "CMN-101", "pageToken", "garbage token")
+	x.wantError(x.do("GET", "/chats/"+other+"/posts?pageToken="+url.QueryEscape(nav1["nextPageToken"].(string)), x.ada, nil), 400, "CMN-101", "pageToken", "another chat's token")
+
+	// Chat lists page too, oldest first.
+	for i := range 4 {
+		x.team(x.ada, map[string]any{"name": "t" + string(rune('0'+i))})
+	}
+	all := tmIDs(tmRecords(x.must(x.do("GET", "/chats?recordCount=250", x.ada, nil), 200, "all chats")))
+	var walked []string
+	q := "recordCount=2"
+	for range 10 {
+		m := x.must(x.do("GET", "/chats?"+q, x.ada, nil), 200, "chats page")
+		walked = append(walked, tmIDs(tmRecords(m))...)
+		next, _ := m["navigation"].(map[string]any)["nextPageToken"].(string)
+		if next == "" {
+			break
+		}
+		q = "pageToken=" + url.QueryEscape(next)
+	}
+	if !slices.Equal(walked, all) || len(all) != 8 {
+		t.Fatalf("walked %v, want %v", walked, all)
+	}
+}
+
+func TestTMFavoritesAndRecent(t *testing.T) {
+	x := openTM(t)
+	team := x.team(x.ada, map[string]any{"name": "Fav", "members": []map[string]any{{"id": x.graceID}}})
+	direct := x.must(x.do("POST", "/conversations", x.ada, map[string]any{"members": []map[string]any{{"id": x.alanID}}}), 201, "direct")["id"].(string)
+	x.must(x.do("POST", "/chats/"+team+"/favorite", x.ada, nil), 204, "favorite")
+	x.must(x.do("POST", "/chats/"+direct+"/favorite", x.ada, nil), 204, "favorite direct")
+	if got := tmIDs(tmRecords(x.must(x.do("GET", "/favorites", x.ada, nil), 200, "favorites"))); !slices.Equal(got, []string{team, direct}) {
+		t.Fatalf("favorites: %v", got)
+	}
+	if got := tmRecords(x.must(x.do("GET", "/favorites", x.grace, nil), 200, "grace's favorites")); len(got) != 0 {
+		t.Fatalf("favorites are per person: %v", got)
+	}
+	x.wantError(x.do("POST", "/chats/"+direct+"/favorite", x.grace, nil), 404, "CMN-102", "chatId", "favorite an invisible chat")
+	x.must(x.do("POST", "/chats/"+team+"/unfavorite", x.ada, nil), 204, "unfavorite")
+	if got := tmIDs(tmRecords(x.must(x.do("GET", "/favorites", x.ada, nil), 200, "favorites"))); !slices.Equal(got, []string{direct}) {
+		t.Fatalf("after unfavorite: %v", got)
+	}
+
+	x.post(x.ada, direct, "first")
+	x.post(x.ada, team, "second")
+	recent := tmIDs(tmRecords(x.must(x.do("GET", "/recent/chats?recordCount=2", x.ada, nil), 200, "recent")))
+	if !slices.Equal(recent, []string{team, direct}) {
+		t.Fatalf("recent: %v", recent)
+	}
+}
+
+func TestTMPersonsAndCompanies(t *testing.T) {
+	x := openTM(t)
+	me := x.must(x.do("GET", "/persons/~", x.ada, nil), 200, "me")
+	if me["id"] != x.adaID || me["firstName"] != "Ada" || me["lastName"] != "Lovelace" || me["email"] != "ada.lovelace@example.com" {
+		t.Fatalf("me: %v", me)
+	}
+	if g := x.must(x.do("GET", "/persons/"+x.graceID, x.ada, nil), 200, "grace"); g["firstName"] != "Grace" || g["companyId"] != me["companyId"] {
+		t.Fatalf("grace: %v", g)
+	}
+	x.wantError(x.do("GET", "/persons/"+x.marieID, x.ada, nil), 404, "CMN-102", "personId", "person of another account")
+	x.wantError(x.do("GET", "/persons/171860008", x.ada, nil), 404, "CMN-102", "personId", "a department is no person")
+	bulk := x.Do(rctest.Req{Path: tmBase + "/persons/" + x.graceID + "," + x.marieID, Token: x.ada,
+		Header: map[string][]string{"Accept": {"application/vnd.ringcentral.multipart+json"}}})
+	if bulk.Status != 207 || !bytes.Contains(bulk.Body, []byte(`"Grace"`)) || !bytes.Contains(bulk.Body, []byte(`404`)) {
+		t.Fatalf("bulk: %d %s", bulk.Status, bulk.Body)
+	}
+	co := x.must(x.do("GET", "/companies/~", x.ada, nil), 200, "company")
+	if co["id"] != me["companyId"] || co["name"] != "Example Company" {
+		t.Fatalf("company: %v", co)
+	}
+	x.must(x.do("GET", "/companies/"+co["id"].(string), x.grace, nil), 200, "company by id")
+	x.wantError(x.do("GET", "/companies/"+co["id"].(string), x.marie, nil), 404, "CMN-102", "companyId", "another company")
+}
