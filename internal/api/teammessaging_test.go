@@ -466,3 +466,135 @@ func TestTMPersonsAndCompanies(t *testing.T) {
 	x.must(x.do("GET", "/companies/"+co["id"].(string), x.grace, nil), 200, "company by id")
 	x.wantError(x.do("GET", "/companies/"+co["id"].(string), x.marie, nil), 404, "CMN-102", "companyId", "another company")
 }
+
+// tmHook subscribes the caller to the team-messaging filters with a WebHook receiver of its own.
+func (x *tmApp) tmHook(tok string) *voiceReceiver {
+	x.t.Helper()
+	rv := newVoiceReceiver(x.t)
+	x.must(x.Do(rctest.Req{Method: "POST", Path: "/restapi/v1.0/subscription", Token: tok, JSON: map[string]any{
+		"eventFilters": []string{"/team-messaging/v1/posts", "/team-messaging/v1/groups"},
+		"deliveryMode": map[string]any{"transportType": "WebHook", "address": rv.URL + "/hook"}}}), 200, "subscribe")
+	return rv
+}
+
+func eventOf(eventType, id string) func(map[string]any) bool {
+	return func(b map[string]any) bool { return b["eventType"] == eventType && b["id"] == id }
+}
+
+func TestTMEventsReachMembersOnly(t *testing.T) {
+	x := openTM(t)
+	ada, grace, alan := x.tmHook(x.ada), x.tmHook(x.grace), x.tmHook(x.alan)
+	team := x.team(x.ada, map[string]any{"name": "Events", "members": []map[string]any{{"id": x.graceID}}})
+	joined := grace.waitFor(t, eventOf("GroupJoined", team))
+	if joined["type"] != "Team" || joined["name"] != "Events" || joined["isPublic"] != false ||
+		!slices.Equal(sorted(toStrings(joined["members"])...), sorted(x.adaID, x.graceID)) {
+		t.Fatalf("GroupJoined: %v", joined)
+	}
+	p := x.post(x.ada, team, "hello ![:Person]("+x.graceID+")")
+	pid := p["id"].(string)
+	added := grace.waitFor(t, eventOf("PostAdded", pid))
+	if added["groupId"] != team || added["text"] != p["text"] || added["creatorId"] != x.adaID || added["type"] != "TextMessage" ||
+		added["creationTime"] != p["creationTime"] {
+		t.Fatalf("PostAdded: %v", added)
+	}
+	if m := added["mentions"].([]any); len(m) != 1 || m[0].(map[string]any)["id"] != x.graceID {
+		t.Fatalf("PostAdded mentions: %v", added)
+	}
+	ada.waitFor(t, eventOf("PostAdded", pid))
+	x.must(x.do("PATCH", "/chats/"+team+"/posts/"+pid, x.ada, map[string]any{"text": "changed"}), 200, "edit")
+	if ch := grace.waitFor(t, eventOf("PostChanged", pid)); ch["text"] != "changed" {
+		t.Fatalf("PostChanged: %v", ch)
+	}
+	x.must(x.do("DELETE", "/chats/"+team+"/posts/"+pid, x.ada, nil), 204, "delete")
+	if rm := grace.waitFor(t, eventOf("PostRemoved", pid)); rm["groupId"] != team {
+		t.Fatalf("PostRemoved: %v", rm)
+	}
+	x.must(x.do("PATCH", "/teams/"+team, x.ada, map[string]any{"name": "Renamed"}), 200, "rename")
+	if rn := grace.waitFor(t, eventOf("GroupRenamed", team)); rn["name"] != "Renamed" {
+		t.Fatalf("GroupRenamed: %v", rn)
+	}
+	x.must(x.do("POST", "/teams/"+team+"/leave", x.grace, nil), 204, "leave")
+	grace.waitFor(t, eventOf("GroupLeft", team))
+	if ch := ada.waitFor(t, eventOf("GroupChanged", team)); !slices.Equal(toStrings(ch["members"]), []string{x.adaID}) {
+		t.Fatalf("GroupChanged: %v", ch)
+	}
+	x.post(x.ada, team, "after grace left")
+
+	// A post in a chat Alan is not in never reaches him; one in the Everyone chat does.
+	everyone := x.must(x.do("GET", "/everyone", x.alan, nil), 200, "everyone")["id"].(string)
+	ep := x.post(x.grace, everyone, "all hands")["id"].(string)
+	alan.waitFor(t, eventOf("PostAdded", ep))
+	ada.waitFor(t, eventOf("PostAdded", ep))
+	for _, n := range alan.settle() {
+		if b := n.note["body"].(map[string]any); b["id"] == team || b["groupId"] == team {
+			t.Fatalf("alan got an event of a team he is not in: %s", n.raw)
+		}
+	}
+	for _, n := range grace.settle() {
+		if b := n.note["body"].(map[string]any); b["groupId"] == team && b["text"] == "after grace left" {
+			t.Fatalf("grace got a post after leaving: %s", n.raw)
+		}
+	}
+	if n := ada.notes(); n[0].note["event"] != "/team-messaging/v1/groups" && n[0].note["event"] != "/team-messaging/v1/posts" {
+		t.Fatalf("event: %s", n[0].raw)
+	}
+}
+
+func toStrings(v any) []string {
+	var out []string
+	for _, s := range v.([]any) {
+		out = append(out, s.(string))
+	}
+	return out
+}
+
+func TestTMEventFilters(t *testing.T) {
+	x := openTM(t)
+	rv := newVoiceReceiver(t)
+	hook := map[string]any{"transportType": "WebHook", "address": rv.URL + "/hook"}
+	for _, f := range []string{"/team-messaging/v1/posts", "/team-messaging/v1/groups", "/team-messaging/v1/chats", "/restapi/v1.0/glip/posts"} {
+		r := x.Do(rctest.Req{Method: "POST", Path: "/restapi/v1.0/subscription", Token: x.ada, JSON: map[string]any{
+			"eventFilters": []string{f}, "deliveryMode": hook}})
+		if r.Status != 200 || !slices.Equal(toStrings(r.Map(t)["eventFilters"]), []string{f}) {
+			t.Fatalf("subscribe %s: %d %s", f, r.Status, r.Body)
+		}
+	}
+	r := x.Do(rctest.Req{Method: "POST", Path: "/restapi/v1.0/subscription", Token: x.ada, JSON: map[string]any{
+		"eventFilters": []string{"/team-messaging/v1/bogus"}, "deliveryMode": hook}})
+	x.wantError(r, 400, "SUB-508", "eventFilters", "unknown filter")
+}
+
+func TestTMPostEventOverWebSocket(t *testing.T) {
+	x := openTM(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	grace, err := rctest.OpenWSSession(ctx, x.URL, x.grace, "/team-messaging/v1/posts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer grace.CloseNow()
+	alan, err := rctest.OpenWSSession(ctx, x.URL, x.alan, "/team-messaging/v1/posts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer alan.CloseNow()
+	team := x.team(x.ada, map[string]any{"name": "WS", "members": []map[string]any{{"id": x.graceID}}})
+	pid := x.post(x.ada, team, "over the socket")["id"].(string)
+	_, frame, err := grace.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parts []map[string]any
+	if err := json.Unmarshal(frame, &parts); err != nil || len(parts) != 2 {
+		t.Fatalf("frame: %s", frame)
+	}
+	body := parts[1]["body"].(map[string]any)
+	if parts[1]["event"] != "/team-messaging/v1/posts" || body["id"] != pid || body["eventType"] != "PostAdded" || parts[1]["ownerId"] != x.graceID {
+		t.Fatalf("notification: %s", frame)
+	}
+	short, stop := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer stop()
+	if _, f, err := alan.Read(short); err == nil {
+		t.Fatalf("alan received %s", f)
+	}
+}
