@@ -325,3 +325,26 @@ func (db *DB) ExtensionByEmail(ctx context.Context, accountID int64, email strin
 func (db *DB) UserIDs(ctx context.Context, accountID int64) ([]int64, error) {
 	return db.ids(ctx, `SELECT id FROM extensions WHERE account_id = ? AND type = 'User' ORDER BY id`, accountID)
 }
+
+// InsertPosts stores many posts in one transaction (seeding and benchmarks), setting their Num
+// and ID.
+func (db *DB) InsertPosts(ctx context.Context, posts []*teammessaging.Post) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, `INSERT INTO tm_posts (chat_id, thread_id, data) VALUES (?, ?, ?) RETURNING num`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, p := range posts {
+			data, err := postDoc(*p)
+			if err != nil {
+				return err
+			}
+			if err := st.QueryRowContext(ctx, p.ChatID, p.ThreadID, data).Scan(&p.Num); err != nil {
+				return err
+			}
+			p.ID = strconv.FormatInt(p.Num, 10)
+		}
+		return nil
+	})
+}
