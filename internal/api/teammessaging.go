@@ -53,6 +53,7 @@ func (h *Handlers) registerTeamMessaging(rt *restapi.Router) {
 
 	rt.Handle("GET", tmv1+"/persons/{personId}", h.readPersons, o)
 	rt.Handle("GET", tmv1+"/companies/{companyId}", h.readCompany, o)
+	h.registerTeamMessagingItems(rt)
 }
 
 // Wire shapes. Team-messaging ids are strings; records carry no uri.

@@ -151,6 +151,8 @@ type Store interface {
 	ExtensionByEmail(ctx context.Context, accountID int64, email string) (rc.Extension, error)
 	// UserIDs lists the ids of the account's user extensions: the Everyone chat's members.
 	UserIDs(ctx context.Context, accountID int64) ([]int64, error)
+
+	ItemStore
 }
 
 // Service is team messaging.

@@ -109,6 +109,7 @@ func affected(res sql.Result, err error) error {
 func (db *DB) DeleteChat(ctx context.Context, id string) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		for _, q := range []string{`DELETE FROM tm_posts WHERE chat_id = ?`, `DELETE FROM tm_favorites WHERE chat_id = ?`,
+			`DELETE FROM tm_items WHERE chat_id = ?`,
 			`DELETE FROM tm_members WHERE chat_id = ?`} {
 			if _, err := tx.ExecContext(ctx, q, id); err != nil {
 				return err
@@ -347,4 +348,55 @@ func (db *DB) InsertPosts(ctx context.Context, posts []*teammessaging.Post) erro
 		}
 		return nil
 	})
+}
+
+func itemDoc(it teammessaging.Item) (string, error) {
+	b, err := json.Marshal(it)
+	return string(b), err
+}
+
+func (db *DB) InsertItem(ctx context.Context, it teammessaging.Item) error {
+	data, err := itemDoc(it)
+	if err != nil {
+		return err
+	}
+	_, err = db.w.ExecContext(ctx, `INSERT INTO tm_items (id, kind, account_id, chat_id, creator_id, data) VALUES (?, ?, ?, ?, ?, ?)`,
+		it.ID, it.Kind, it.AccountID, it.ChatID, it.CreatorID, data)
+	if isUnique(err) {
+		return teammessaging.ErrConflict
+	}
+	return err
+}
+
+func (db *DB) Item(ctx context.Context, id string) (teammessaging.Item, error) {
+	return getJSON[teammessaging.Item](ctx, db.r, `SELECT data FROM tm_items WHERE id = ?`, id)
+}
+
+func (db *DB) UpdateItem(ctx context.Context, it teammessaging.Item) error {
+	data, err := itemDoc(it)
+	if err != nil {
+		return err
+	}
+	res, err := db.w.ExecContext(ctx, `UPDATE tm_items SET data = ? WHERE id = ?`, data, it.ID)
+	return affected(res, err)
+}
+
+func (db *DB) DeleteItem(ctx context.Context, id string) error {
+	res, err := db.w.ExecContext(ctx, `DELETE FROM tm_items WHERE id = ?`, id)
+	return affected(res, err)
+}
+
+func (db *DB) ListItems(ctx context.Context, f teammessaging.ItemFilter) ([]teammessaging.Item, error) {
+	q := `SELECT data, 0 FROM tm_items WHERE kind = ? AND account_id = ?`
+	args := []any{f.Kind, f.AccountID}
+	if !f.AnyChat {
+		q += ` AND chat_id = ?`
+		args = append(args, f.ChatID)
+	}
+	if f.CreatorID != 0 {
+		q += ` AND creator_id = ?`
+		args = append(args, f.CreatorID)
+	}
+	out, _, err := listJSON[teammessaging.Item](ctx, db.r, q+` ORDER BY num`, args...)
+	return out, err
 }

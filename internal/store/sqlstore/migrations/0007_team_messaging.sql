@@ -35,3 +35,17 @@ CREATE TABLE tm_favorites (
 	added     INTEGER NOT NULL,
 	PRIMARY KEY (person_id, chat_id)
 );
+
+-- Tasks, notes, calendar events, adaptive cards and incoming webhooks: a document each, of a
+-- chat (chat_id) or, for a user's own calendar events, of its creator alone.
+CREATE TABLE tm_items (
+	num        INTEGER PRIMARY KEY AUTOINCREMENT,
+	id         TEXT NOT NULL UNIQUE,
+	kind       TEXT NOT NULL,
+	account_id INTEGER NOT NULL,
+	chat_id    TEXT NOT NULL DEFAULT '',
+	creator_id INTEGER NOT NULL,
+	data       TEXT NOT NULL
+);
+CREATE INDEX tm_items_chat ON tm_items (kind, chat_id, num);
+CREATE INDEX tm_items_creator ON tm_items (kind, creator_id, num);

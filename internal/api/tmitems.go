@@ -1,0 +1,479 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/rcemu/rcemu/internal/rc"
+	"github.com/rcemu/rcemu/internal/restapi"
+	tm "github.com/rcemu/rcemu/internal/teammessaging"
+)
+
+// Tasks, notes, calendar events, adaptive cards and incoming webhooks of team messaging.
+
+func (h *Handlers) registerTeamMessagingItems(rt *restapi.Router) {
+	o := restapi.Options{}
+	chat := tmv1 + "/chats/{chatId}"
+	rt.Handle("GET", chat+"/tasks", h.listTasks, o)
+	rt.Handle("POST", chat+"/tasks", h.createTask, o)
+	rt.Handle("GET", tmv1+"/tasks/{taskId}", h.readTask, o)
+	rt.Handle("PATCH", tmv1+"/tasks/{taskId}", h.updateTask, o)
+	rt.Handle("DELETE", tmv1+"/tasks/{taskId}", h.deleteItem("taskId", h.TeamMessaging.DeleteTask), o)
+	rt.Handle("POST", tmv1+"/tasks/{taskId}/complete", h.completeTask, o)
+
+	rt.Handle("GET", chat+"/notes", h.listNotes, o)
+	rt.Handle("POST", chat+"/notes", h.createNote, o)
+	rt.Handle("GET", tmv1+"/notes/{noteId}", h.readNote, o)
+	rt.Handle("PATCH", tmv1+"/notes/{noteId}", h.updateNote, o)
+	rt.Handle("DELETE", tmv1+"/notes/{noteId}", h.deleteItem("noteId", h.TeamMessaging.DeleteNote), o)
+	rt.Handle("POST", tmv1+"/notes/{noteId}/lock", h.lockNote(true), o)
+	rt.Handle("POST", tmv1+"/notes/{noteId}/unlock", h.lockNote(false), o)
+	rt.Handle("POST", tmv1+"/notes/{noteId}/publish", h.publishNote, o)
+
+	rt.Handle("GET", tmv1+"/events", h.listEvents(""), o)
+	rt.Handle("POST", tmv1+"/events", h.createEvent(""), o)
+	rt.Handle("GET", tmv1+"/groups/{groupId}/events", h.listEvents("groupId"), o)
+	rt.Handle("POST", tmv1+"/groups/{groupId}/events", h.createEvent("groupId"), o)
+	rt.Handle("GET", tmv1+"/events/{eventId}", h.readEvent, o)
+	rt.Handle("PUT", tmv1+"/events/{eventId}", h.replaceEvent, o)
+	rt.Handle("DELETE", tmv1+"/events/{eventId}", h.deleteEvent, o)
+
+	rt.Handle("POST", chat+"/adaptive-cards", h.createCard, o)
+	rt.Handle("GET", tmv1+"/adaptive-cards/{cardId}", h.readCard, o)
+	rt.Handle("PUT", tmv1+"/adaptive-cards/{cardId}", h.replaceCard, o)
+	rt.Handle("DELETE", tmv1+"/adaptive-cards/{cardId}", h.deleteItem("cardId", h.TeamMessaging.DeleteCard), o)
+
+	rt.Handle("GET", tmv1+"/groups/{groupId}/webhooks", h.listWebhooks("groupId"), o)
+	rt.Handle("POST", tmv1+"/groups/{groupId}/webhooks", h.createWebhook, o)
+	rt.Handle("GET", tmv1+"/webhooks", h.listWebhooks(""), o)
+	rt.Handle("GET", tmv1+"/webhooks/{webhookId}", h.readWebhook, o)
+	rt.Handle("DELETE", tmv1+"/webhooks/{webhookId}", h.deleteWebhook, o)
+	rt.Handle("POST", tmv1+"/webhooks/{webhookId}/activate", h.webhookStatus(true), o)
+	rt.Handle("POST", tmv1+"/webhooks/{webhookId}/suspend", h.webhookStatus(false), o)
+	// The address an incoming webhook gives outside apps: no token, the id is the credential.
+	rt.Handle("POST", incomingWebhook+"/{webhookId}", h.incomingWebhook, restapi.Options{Public: true})
+}
+
+const incomingWebhook = "/webhook/v2"
+
+type tmRef struct {
+	ID string `json:"id"`
+}
+
+type tmTaskInfo struct {
+	ID                     string        `json:"id"`
+	CreationTime           string        `json:"creationTime"`
+	LastModifiedTime       string        `json:"lastModifiedTime"`
+	Type                   string        `json:"type"`
+	Creator                tmRef         `json:"creator"`
+	ChatIDs                []string      `json:"chatIds"`
+	Status                 string        `json:"status"`
+	Subject                string        `json:"subject"`
+	Assignees              []tm.Assignee `json:"assignees"`
+	CompletenessCondition  string        `json:"completenessCondition"`
+	CompletenessPercentage int           `json:"completenessPercentage"`
+	StartDate              string        `json:"startDate,omitempty"`
+	DueDate                string        `json:"dueDate,omitempty"`
+	Color                  string        `json:"color"`
+	Section                string        `json:"section,omitempty"`
+	Description            string        `json:"description,omitempty"`
+	Attachments            []any         `json:"attachments"`
+}
+
+func newTaskInfo(it tm.Item) tmTaskInfo {
+	t := it.Task
+	return tmTaskInfo{ID: it.ID, CreationTime: rc.FormatTime(it.Created), LastModifiedTime: rc.FormatTime(it.Modified),
+		Type: "Task", Creator: tmRef{id(it.CreatorID)}, ChatIDs: []string{it.ChatID}, Status: t.Status, Subject: t.Subject,
+		Assignees: t.Assignees, CompletenessCondition: t.CompletenessCondition, CompletenessPercentage: t.CompletenessPercentage,
+		StartDate: t.StartDate, DueDate: t.DueDate, Color: t.Color, Section: t.Section, Description: t.Description,
+		Attachments: []any{}}
+}
+
+type tmNoteInfo struct {
+	ID               string   `json:"id"`
+	Title            string   `json:"title"`
+	ChatIDs          []string `json:"chatIds"`
+	Preview          string   `json:"preview"`
+	Body             *string  `json:"body,omitempty"`
+	Creator          tmRef    `json:"creator"`
+	LastModifiedBy   tmRef    `json:"lastModifiedBy"`
+	LockedBy         *tmRef   `json:"lockedBy,omitempty"`
+	Status           string   `json:"status"`
+	CreationTime     string   `json:"creationTime"`
+	LastModifiedTime string   `json:"lastModifiedTime"`
+	Type             string   `json:"type"`
+}
+
+// notePreview is the start of a note's body, as lists show it.
+func notePreview(body string) string {
+	r := []rune(body)
+	return string(r[:min(len(r), 100)])
+}
+
+func newNoteInfo(it tm.Item, withBody bool) tmNoteInfo {
+	n := it.Note
+	out := tmNoteInfo{ID: it.ID, Title: n.Title, ChatIDs: []string{it.ChatID}, Preview: notePreview(n.Body),
+		Creator: tmRef{id(it.CreatorID)}, LastModifiedBy: tmRef{id(n.LastModifiedBy)}, Status: n.Status,
+		CreationTime: rc.FormatTime(it.Created), LastModifiedTime: rc.FormatTime(it.Modified), Type: "Note"}
+	if n.LockedBy != 0 {
+		out.LockedBy = &tmRef{id(n.LockedBy)}
+	}
+	if withBody {
+		out.Body = &n.Body
+	}
+	return out
+}
+
+type tmEventInfo struct {
+	ID          string `json:"id"`
+	CreatorID   string `json:"creatorId"`
+	Title       string `json:"title"`
+	StartTime   string `json:"startTime"`
+	EndTime     string `json:"endTime"`
+	AllDay      bool   `json:"allDay"`
+	Color       string `json:"color"`
+	Location    string `json:"location,omitempty"`
+	Description string `json:"description,omitempty"`
+}
+
+func newEventInfo(it tm.Item) tmEventInfo {
+	e := it.Event
+	return tmEventInfo{ID: it.ID, CreatorID: id(it.CreatorID), Title: e.Title, StartTime: rc.FormatTime(e.StartTime),
+		EndTime: rc.FormatTime(e.EndTime), AllDay: e.AllDay, Color: e.Color, Location: e.Location, Description: e.Description}
+}
+
+type tmWebhookInfo struct {
+	ID               string   `json:"id"`
+	CreatorID        string   `json:"creatorId"`
+	GroupIDs         []string `json:"groupIds"`
+	CreationTime     string   `json:"creationTime"`
+	LastModifiedTime string   `json:"lastModifiedTime"`
+	URI              string   `json:"uri"`
+	Status           string   `json:"status"`
+}
+
+func newWebhookInfo(r *restapi.Request, it tm.Item) tmWebhookInfo {
+	return tmWebhookInfo{ID: it.ID, CreatorID: id(it.CreatorID), GroupIDs: []string{it.ChatID},
+		CreationTime: rc.FormatTime(it.Created), LastModifiedTime: rc.FormatTime(it.Modified),
+		URI: r.URI(incomingWebhook + "/" + it.ID), Status: it.Webhook.Status}
+}
+
+// cardInfo is the stored card with the attributes the platform adds; short keeps only those and
+// the card's type and version.
+func cardInfo(it tm.Item, short bool) map[string]any {
+	var doc map[string]any
+	_ = json.Unmarshal(it.Card, &doc)
+	out := map[string]any{}
+	if short {
+		for _, k := range []string{"type", "version", "$schema"} {
+			if v, ok := doc[k]; ok {
+				out[k] = v
+			}
+		}
+	} else {
+		out = doc
+	}
+	out["id"], out["creationTime"], out["lastModifiedTime"] = it.ID, rc.FormatTime(it.Created), rc.FormatTime(it.Modified)
+	out["creator"], out["chatIds"] = tmRef{id(it.CreatorID)}, []string{it.ChatID}
+	return out
+}
+
+func (h *Handlers) deleteItem(param string, del func(ctx context.Context, caller *rc.Principal, id string) error) restapi.Handler {
+	return func(w http.ResponseWriter, r *restapi.Request) error {
+		if err := del(r.Context(), r.Principal, r.Param(param)); err != nil {
+			return err
+		}
+		return restapi.NoContent(w)
+	}
+}
+
+func (h *Handlers) listTasks(w http.ResponseWriter, r *restapi.Request) error {
+	statuses, err := r.Query.Enum("status", []string{"Pending", "InProgress", "Completed"})
+	if err != nil {
+		return err
+	}
+	pr, err := pageRequest(r)
+	if err != nil {
+		return err
+	}
+	p, err := h.TeamMessaging.ListTasks(r.Context(), r.Principal, r.Param("chatId"), statuses, r.Query.All("creatorId"), r.Query.All("assigneeId"), pr)
+	if err != nil {
+		return err
+	}
+	return restapi.JSON(w, 200, pageOf(p, newTaskInfo))
+}
+
+func (h *Handlers) createTask(w http.ResponseWriter, r *restapi.Request) error {
+	var ch tm.TaskChange
+	if err := r.DecodeJSON(&ch); err != nil {
+		return err
+	}
+	it, err := h.TeamMessaging.CreateTask(r.Context(), r.Principal, r.Param("chatId"), ch)
+	if err != nil {
+		return err
+	}
+	return restapi.JSON(w, 201, newTaskInfo(it))
+}
+
+func (h *Handlers) readTask(w http.ResponseWriter, r *restapi.Request) error {
+	it, err := h.TeamMessaging.Task(r.Context(), r.Principal, r.Param("taskId"))
+	if err != nil {
+		return err
+	}
+	return restapi.JSON(w, 200, newTaskInfo(it))
+}
+
+// updateTask answers the changed task as a one-record list, as the spec's TMTaskList says.
+func (h *Handlers) updateTask(w http.ResponseWriter, r *restapi.Request) error {
+	var ch tm.TaskChange
+	if err := r.DecodeJSON(&ch); err != nil {
+		return err
+	}
+	it, err := h.TeamMessaging.UpdateTask(r.Context(), r.Principal, r.Param("taskId"), ch)
+	if err != nil {
+		return err
+	}
+	return restapi.JSON(w, 200, listOf([]tm.Item{it}, newTaskInfo))
+}
+
+func (h *Handlers) completeTask(w http.ResponseWriter, r *restapi.Request) error {
+	var c tm.TaskCompletion
+	if err := r.DecodeJSON(&c); err != nil {
+		return err
+	}
+	if err := h.TeamMessaging.CompleteTask(r.Context(), r.Principal, r.Param("taskId"), c); err != nil {
+		return err
+	}
+	return restapi.NoContent(w)
+}
+
+func (h *Handlers) listNotes(w http.ResponseWriter, r *restapi.Request) error {
+	st, err := r.Query.Enum("status", []string{"Active", "Draft"})
+	if err != nil {
+		return err
+	}
+	pr, err := pageRequest(r)
+	if err != nil {
+		return err
+	}
+	status := ""
+	if len(st) > 0 {
+		status = st[0]
+	}
+	p, err := h.TeamMessaging.ListNotes(r.Context(), r.Principal, r.Param("chatId"), status, r.Query.Get("creatorId"), pr)
+	if err != nil {
+		return err
+	}
+	return restapi.JSON(w, 200, pageOf(p, func(it tm.Item) tmNoteInfo { return newNoteInfo(it, false) }))
+}
+
+func (h *Handlers) createNote(w http.ResponseWriter, r *restapi.Request) error {
+	var ch tm.NoteChange
+	if err := r.DecodeJSON(&ch); err != nil {
+		return err
+	}
+	it, err := h.TeamMessaging.CreateNote(r.Context(), r.Principal, r.Param("chatId"), ch)
+	if err != nil {
+		return err
+	}
+	return restapi.JSON(w, 200, newNoteInfo(it, false))
+}
+
+func (h *Handlers) readNote(w http.ResponseWriter, r *restapi.Request) error {
+	it, err := h.TeamMessaging.Note(r.Context(), r.Principal, r.Param("noteId"))
+	if err != nil {
+		return err
+	}
+	return restapi.JSON(w, 200, newNoteInfo(it, true))
+}
+
+func (h *Handlers) updateNote(w http.ResponseWriter, r *restapi.Request) error {
+	release, err := r.Query.Bool("releaseLock", false)
+	if err != nil {
+		return err
+	}
+	var ch tm.NoteChange
+	if err := r.DecodeJSON(&ch); err != nil {
+		return err
+	}
+	it, err := h.TeamMessaging.UpdateNote(r.Context(), r.Principal, r.Param("noteId"), ch, release)
+	if err != nil {
+		return err
+	}
+	return restapi.JSON(w, 200, newNoteInfo(it, false))
+}
+
+func (h *Handlers) lockNote(lock bool) restapi.Handler {
+	return func(w http.ResponseWriter, r *restapi.Request) error {
+		if err := h.TeamMessaging.SetNoteLock(r.Context(), r.Principal, r.Param("noteId"), lock); err != nil {
+			return err
+		}
+		return restapi.NoContent(w)
+	}
+}
+
+func (h *Handlers) publishNote(w http.ResponseWriter, r *restapi.Request) error {
+	it, err := h.TeamMessaging.PublishNote(r.Context(), r.Principal, r.Param("noteId"))
+	if err != nil {
+		return err
+	}
+	return restapi.JSON(w, 200, newNoteInfo(it, false))
+}
+
+func (h *Handlers) listEvents(groupParam string) restapi.Handler {
+	return func(w http.ResponseWriter, r *restapi.Request) error {
+		pr, err := pageRequest(r)
+		if err != nil {
+			return err
+		}
+		group := ""
+		if groupParam != "" {
+			group = r.Param(groupParam)
+		}
+		p, err := h.TeamMessaging.ListEvents(r.Context(), r.Principal, group, pr)
+		if err != nil {
+			return err
+		}
+		return restapi.JSON(w, 200, pageOf(p, newEventInfo))
+	}
+}
+
+func (h *Handlers) createEvent(groupParam string) restapi.Handler {
+	return func(w http.ResponseWriter, r *restapi.Request) error {
+		var ch tm.EventChange
+		if err := r.DecodeJSON(&ch); err != nil {
+			return err
+		}
+		group := ""
+		if groupParam != "" {
+			group = r.Param(groupParam)
+		}
+		it, err := h.TeamMessaging.CreateEvent(r.Context(), r.Principal, group, ch)
+		if err != nil {
+			return err
+		}
+		return restapi.JSON(w, 200, newEventInfo(it))
+	}
+}
+
+func (h *Handlers) readEvent(w http.ResponseWriter, r *restapi.Request) error {
+	it, err := h.TeamMessaging.Event(r.Context(), r.Principal, r.Param("eventId"))
+	if err != nil {
+		return err
+	}
+	return restapi.JSON(w, 200, newEventInfo(it))
+}
+
+func (h *Handlers) replaceEvent(w http.ResponseWriter, r *restapi.Request) error {
+	var ch tm.EventChange
+	if err := r.DecodeJSON(&ch); err != nil {
+		return err
+	}
+	it, err := h.TeamMessaging.ReplaceEvent(r.Context(), r.Principal, r.Param("eventId"), ch)
+	if err != nil {
+		return err
+	}
+	return restapi.JSON(w, 200, newEventInfo(it))
+}
+
+// deleteEvent answers 200 without a body, as the spec documents.
+func (h *Handlers) deleteEvent(w http.ResponseWriter, r *restapi.Request) error {
+	if err := h.TeamMessaging.DeleteEvent(r.Context(), r.Principal, r.Param("eventId")); err != nil {
+		return err
+	}
+	w.WriteHeader(200)
+	return nil
+}
+
+func (h *Handlers) createCard(w http.ResponseWriter, r *restapi.Request) error {
+	var raw json.RawMessage
+	if err := r.DecodeJSON(&raw); err != nil {
+		return err
+	}
+	it, err := h.TeamMessaging.CreateCard(r.Context(), r.Principal, r.Param("chatId"), raw)
+	if err != nil {
+		return err
+	}
+	return restapi.JSON(w, 201, cardInfo(it, true))
+}
+
+func (h *Handlers) readCard(w http.ResponseWriter, r *restapi.Request) error {
+	it, err := h.TeamMessaging.Card(r.Context(), r.Principal, r.Param("cardId"))
+	if err != nil {
+		return err
+	}
+	return restapi.JSON(w, 200, cardInfo(it, false))
+}
+
+func (h *Handlers) replaceCard(w http.ResponseWriter, r *restapi.Request) error {
+	var raw json.RawMessage
+	if err := r.DecodeJSON(&raw); err != nil {
+		return err
+	}
+	it, err := h.TeamMessaging.ReplaceCard(r.Context(), r.Principal, r.Param("cardId"), raw)
+	if err != nil {
+		return err
+	}
+	return restapi.JSON(w, 200, cardInfo(it, true))
+}
+
+func (h *Handlers) listWebhooks(groupParam string) restapi.Handler {
+	return func(w http.ResponseWriter, r *restapi.Request) error {
+		group := ""
+		if groupParam != "" {
+			group = r.Param(groupParam)
+		}
+		hooks, err := h.TeamMessaging.Webhooks(r.Context(), r.Principal, group)
+		if err != nil {
+			return err
+		}
+		return restapi.JSON(w, 200, listOf(hooks, func(it tm.Item) tmWebhookInfo { return newWebhookInfo(r, it) }))
+	}
+}
+
+func (h *Handlers) createWebhook(w http.ResponseWriter, r *restapi.Request) error {
+	it, err := h.TeamMessaging.CreateWebhook(r.Context(), r.Principal, r.Param("groupId"))
+	if err != nil {
+		return err
+	}
+	return restapi.JSON(w, 200, newWebhookInfo(r, it))
+}
+
+// readWebhook answers a one-record list, as the spec's TMWebhookList says.
+func (h *Handlers) readWebhook(w http.ResponseWriter, r *restapi.Request) error {
+	it, err := h.TeamMessaging.Webhook(r.Context(), r.Principal, r.Param("webhookId"))
+	if err != nil {
+		return err
+	}
+	return restapi.JSON(w, 200, listOf([]tm.Item{it}, func(it tm.Item) tmWebhookInfo { return newWebhookInfo(r, it) }))
+}
+
+func (h *Handlers) deleteWebhook(w http.ResponseWriter, r *restapi.Request) error {
+	if err := h.TeamMessaging.DeleteWebhook(r.Context(), r.Principal, r.Param("webhookId")); err != nil {
+		return err
+	}
+	w.WriteHeader(200)
+	return nil
+}
+
+func (h *Handlers) webhookStatus(active bool) restapi.Handler {
+	return func(w http.ResponseWriter, r *restapi.Request) error {
+		if err := h.TeamMessaging.SetWebhookStatus(r.Context(), r.Principal, r.Param("webhookId"), active); err != nil {
+			return err
+		}
+		w.WriteHeader(200)
+		return nil
+	}
+}
+
+func (h *Handlers) incomingWebhook(w http.ResponseWriter, r *restapi.Request) error {
+	var ch tm.PostChange
+	if err := r.DecodeJSON(&ch); err != nil {
+		return err
+	}
+	if _, err := h.TeamMessaging.IncomingPost(r.Context(), r.Param("webhookId"), ch); err != nil {
+		return err
+	}
+	return restapi.JSON(w, 200, map[string]string{"status": "OK"})
+}
