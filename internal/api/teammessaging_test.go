@@ -598,3 +598,35 @@ func TestTMPostEventOverWebSocket(t *testing.T) {
 		t.Fatalf("alan received %s", f)
 	}
 }
+
+func TestTMStateSurvivesExportAndImport(t *testing.T) {
+	x := openTM(t)
+	team := x.team(x.ada, map[string]any{"name": "Kept", "members": []map[string]any{{"id": x.graceID}}})
+	p := x.post(x.ada, team, "kept post")
+	x.must(x.do("POST", "/chats/"+team+"/favorite", x.grace, nil), 204, "favorite")
+	task := x.must(x.do("POST", "/chats/"+team+"/tasks", x.ada, map[string]any{"subject": "kept", "assignees": []map[string]any{}}), 201, "task")
+	state := x.Do(rctest.Req{Path: "/_rcemu/state"})
+	if state.Status != 200 {
+		t.Fatalf("export: %d %s", state.Status, state.Body)
+	}
+	if err := x.Reset(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if r := x.Do(rctest.Req{Method: "PUT", Path: "/_rcemu/state", Raw: string(state.Body), Header: map[string][]string{"Content-Type": {"application/json"}}}); r.Status >= 300 {
+		t.Fatalf("import: %d %s", r.Status, r.Body)
+	}
+	tok := x.Login(x.User(0, "102")).AccessToken
+	if got := x.must(x.do("GET", "/chats/"+team+"/posts/"+p["id"].(string), tok, nil), 200, "post after import"); got["text"] != "kept post" {
+		t.Fatalf("post: %v", got)
+	}
+	if got := tmIDs(tmRecords(x.must(x.do("GET", "/favorites", tok, nil), 200, "favorites"))); !slices.Equal(got, []string{team}) {
+		t.Fatalf("favorites: %v", got)
+	}
+	x.must(x.do("GET", "/tasks/"+task["id"].(string), tok, nil), 200, "task after import")
+	// New ids do not collide with imported ones.
+	other := x.team(tok, map[string]any{"name": "New"})
+	np := x.post(tok, team, "new post")
+	if other == team || np["id"] == p["id"] {
+		t.Fatalf("ids reused after import: team %s/%s post %v/%v", other, team, np["id"], p["id"])
+	}
+}

@@ -234,7 +234,9 @@ func (s *Service) UpdateEveryone(ctx context.Context, caller *rc.Principal, ch T
 	doc.Members = nil
 	err = s.store.UpdateChat(ctx, doc)
 	if notFound(err) {
-		err = s.store.InsertChat(ctx, doc)
+		if err = s.store.InsertChat(ctx, doc); errors.Is(err, ErrConflict) { // renamed meanwhile
+			err = s.store.UpdateChat(ctx, doc)
+		}
 	}
 	if err != nil {
 		return Chat{}, err
@@ -309,6 +311,9 @@ func (s *Service) UpdateTeam(ctx context.Context, caller *rc.Principal, id strin
 	}
 	c.Modified = s.clock.Now()
 	if err := s.store.UpdateChat(ctx, c); err != nil {
+		if notFound(err) {
+			return Chat{}, chatNotFound()
+		}
 		return Chat{}, err
 	}
 	if renamed {
@@ -330,6 +335,9 @@ func (s *Service) DeleteTeam(ctx context.Context, caller *rc.Principal, id strin
 		return forbidden("chatId")
 	}
 	if err := s.store.DeleteChat(ctx, id); err != nil {
+		if notFound(err) {
+			return chatNotFound()
+		}
 		return err
 	}
 	s.publishChat(GroupLeft, c, c.Members)
@@ -410,6 +418,9 @@ func (s *Service) addMembers(ctx context.Context, c Chat, ids []int64) error {
 		return nil
 	}
 	if err := s.store.AddMembers(ctx, c.ID, ids); err != nil {
+		if notFound(err) { // deleted meanwhile
+			return chatNotFound()
+		}
 		return err
 	}
 	before := c.Members
@@ -447,6 +458,9 @@ func (s *Service) SetArchived(ctx context.Context, caller *rc.Principal, id stri
 	}
 	c.Status, c.Modified = status, s.clock.Now()
 	if err := s.store.UpdateChat(ctx, c); err != nil {
+		if notFound(err) {
+			return chatNotFound()
+		}
 		return err
 	}
 	s.publishChat(GroupChanged, c, c.Members)

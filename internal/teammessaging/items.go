@@ -138,6 +138,19 @@ type Webhook struct {
 	Status string `json:"status"` // Active, Suspended
 }
 
+// itemParams name each kind's id parameter, for the 404 of one deleted meanwhile.
+var itemParams = map[string]string{TaskKind: "taskId", NoteKind: "noteId", EventKind: "eventId", CardKind: "cardId",
+	WebhookKind: "webhookId"}
+
+// saveItem writes a changed item back; one deleted meanwhile is 404.
+func (s *Service) saveItem(ctx context.Context, it Item) error {
+	err := s.store.UpdateItem(ctx, it)
+	if notFound(err) {
+		return rc.NotFound(itemParams[it.Kind])
+	}
+	return err
+}
+
 // Colors are the colors of tasks and events.
 var Colors = []string{"Black", "Red", "Orange", "Yellow", "Green", "Blue", "Purple", "Magenta"}
 
@@ -339,7 +352,7 @@ func (s *Service) UpdateTask(ctx context.Context, caller *rc.Principal, id strin
 		return Item{}, err
 	}
 	it.Task, it.Modified = &t, s.clock.Now()
-	return it, s.store.UpdateItem(ctx, it)
+	return it, s.saveItem(ctx, it)
 }
 
 // CompleteTask marks a task, or some assignees' part of it, complete or not.
@@ -379,7 +392,7 @@ func (s *Service) CompleteTask(ctx context.Context, caller *rc.Principal, id str
 		t.Status = status
 	}
 	it.Task, it.Modified = &t, s.clock.Now()
-	return s.store.UpdateItem(ctx, it)
+	return s.saveItem(ctx, it)
 }
 
 // deleteOwn deletes an item its creator (or an administrator) deletes.
@@ -391,7 +404,12 @@ func (s *Service) deleteOwn(ctx context.Context, caller *rc.Principal, kind, id,
 	if it.CreatorID != caller.ExtensionID && !caller.Admin {
 		return forbidden(param)
 	}
-	return s.store.DeleteItem(ctx, id)
+	if err := s.store.DeleteItem(ctx, id); notFound(err) {
+		return rc.NotFound(param)
+	} else if err != nil {
+		return err
+	}
+	return nil
 }
 
 // DeleteTask deletes a task; its creator's.
@@ -474,7 +492,7 @@ func (s *Service) UpdateNote(ctx context.Context, caller *rc.Principal, id strin
 	}
 	n.LastModifiedBy = caller.ExtensionID
 	it.Note, it.Modified = &n, s.clock.Now()
-	return it, s.store.UpdateItem(ctx, it)
+	return it, s.saveItem(ctx, it)
 }
 
 // SetNoteLock locks a note for the caller, or unlocks it.
@@ -492,7 +510,7 @@ func (s *Service) SetNoteLock(ctx context.Context, caller *rc.Principal, id stri
 		n.LockedBy = caller.ExtensionID
 	}
 	it.Note = &n
-	return s.store.UpdateItem(ctx, it)
+	return s.saveItem(ctx, it)
 }
 
 // PublishNote makes a draft note Active.
@@ -507,7 +525,7 @@ func (s *Service) PublishNote(ctx context.Context, caller *rc.Principal, id stri
 	}
 	n.Status = "Active"
 	it.Note, it.Modified = &n, s.clock.Now()
-	return it, s.store.UpdateItem(ctx, it)
+	return it, s.saveItem(ctx, it)
 }
 
 // DeleteNote deletes a note; its creator's.
@@ -589,7 +607,7 @@ func (s *Service) ReplaceEvent(ctx context.Context, caller *rc.Principal, id str
 		return Item{}, err
 	}
 	it.Event, it.Modified = ev, s.clock.Now()
-	return it, s.store.UpdateItem(ctx, it)
+	return it, s.saveItem(ctx, it)
 }
 
 // DeleteEvent deletes a calendar event; its creator's.
@@ -669,7 +687,7 @@ func (s *Service) ReplaceCard(ctx context.Context, caller *rc.Principal, id stri
 		return Item{}, err
 	}
 	it.Card, it.Modified = doc, s.clock.Now()
-	return it, s.store.UpdateItem(ctx, it)
+	return it, s.saveItem(ctx, it)
 }
 
 // DeleteCard deletes an adaptive card; its creator's.
@@ -728,7 +746,7 @@ func (s *Service) SetWebhookStatus(ctx context.Context, caller *rc.Principal, id
 	wh := *it.Webhook
 	wh.Status = map[bool]string{true: "Active", false: "Suspended"}[active]
 	it.Webhook, it.Modified = &wh, s.clock.Now()
-	return s.store.UpdateItem(ctx, it)
+	return s.saveItem(ctx, it)
 }
 
 // DeleteWebhook deletes an incoming webhook; its creator's.

@@ -80,7 +80,9 @@ func (s *Service) thread(ctx context.Context, chatID string, ch PostChange) (roo
 		return Post{}, err
 	}
 	if p.ThreadID != "" && p.ThreadID != p.ID {
-		if p, err = s.store.Post(ctx, chatID, p.ThreadID); err != nil {
+		if p, err = s.store.Post(ctx, chatID, p.ThreadID); notFound(err) {
+			return Post{}, rc.BadReference(param) // its thread's first post is gone
+		} else if err != nil {
 			return Post{}, err
 		}
 	}

@@ -120,8 +120,15 @@ func (db *DB) DeleteChat(ctx context.Context, id string) error {
 	})
 }
 
+// AddMembers adds members to a stored chat; ErrNotFound if it was deleted meanwhile.
 func (db *DB) AddMembers(ctx context.Context, chatID string, ids []int64) error {
-	return db.tx(ctx, func(tx *sql.Tx) error { return insertMembers(ctx, tx, chatID, ids) })
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM tm_chats WHERE id = ?`, chatID).Scan(&one); err != nil {
+			return notFound(err)
+		}
+		return insertMembers(ctx, tx, chatID, ids)
+	})
 }
 
 func (db *DB) RemoveMembers(ctx context.Context, chatID string, ids []int64) error {
