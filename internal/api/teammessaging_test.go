@@ -630,3 +630,50 @@ func TestTMStateSurvivesExportAndImport(t *testing.T) {
 		t.Fatalf("ids reused after import: team %s/%s post %v/%v", other, team, np["id"], p["id"])
 	}
 }
+
+// TestTMBadBodiesNeverServerErrors throws malformed and ill-typed bodies at every team-messaging
+// write: each is a 4xx, and none changes the chats or posts.
+func TestTMBadBodiesNeverServerErrors(t *testing.T) {
+	x := openTM(t)
+	team := x.team(x.ada, map[string]any{"name": "Target", "members": []map[string]any{{"id": x.graceID}}})
+	p := x.post(x.ada, team, "original")["id"].(string)
+	snapshot := func() string {
+		a := x.do("GET", "/chats?recordCount=250", x.ada, nil).Body
+		b := x.do("GET", "/chats/"+team+"/posts?recordCount=250", x.ada, nil).Body
+		return string(a) + string(b)
+	}
+	before := snapshot()
+	universal := []string{`null`, `[]`, `[1,2]`, `"text"`, `42`, `{`, strings.Repeat(`[`, 100), strings.Repeat(`{"a":`, 100)}
+	routes := []struct {
+		method, path string
+		bad          []string
+	}{
+		{"POST", "/teams", []string{`{"name":["x"]}`, `{"name":"x","members":"101"}`, `{"name":"x","members":[{"id":5}]}`,
+			`{"name":"x","members":[{"id":"-1"}]}`, `{"name":"x","members":[{}]}`, `{"name":"x","public":"yes"}`}},
+		{"PATCH", "/teams/" + team, []string{`{"name":["x"]}`, `{"public":"yes"}`, `{"name":""}`}},
+		{"POST", "/teams/" + team + "/add", []string{`{"members":"101"}`, `{"members":[{"id":5}]}`, `{"members":[]}`, `{"members":[{}]}`}},
+		{"POST", "/teams/" + team + "/remove", []string{`{"members":"101"}`, `{"members":[]}`, `{"members":[{"email":"a@b.c"}]}`}},
+		{"POST", "/conversations", []string{`{"members":"101"}`, `{"members":[{"id":"abc"}]}`}},
+		{"POST", "/chats/" + team + "/posts", []string{`{"text":5}`, `{"attachments":{}}`, `{"text":"x","attachments":[{"id":"1"}]}`,
+			`{"text":"x","parentPostId":5}`, `{}`}},
+		{"PATCH", "/chats/" + team + "/posts/" + p, []string{`{"text":5}`, `{"text":""}`}},
+		{"PATCH", "/everyone", []string{`{"name":5}`, `{"name":""}`}},
+		{"POST", "/chats/" + team + "/tasks", []string{`{"subject":"x","assignees":"all"}`, `{"subject":5,"assignees":[]}`,
+			`{"subject":"x","assignees":[],"dueDate":"soon"}`}},
+		{"POST", "/chats/" + team + "/notes", []string{`{"title":{}}`, `{"title":""}`}},
+		{"POST", "/events", []string{`{"startTime":"tomorrow","endTime":"later","title":"x"}`, `{"title":"x"}`}},
+		{"POST", "/chats/" + team + "/adaptive-cards", []string{`{"type":"AdaptiveCard"}`, `{"version":"1.3"}`}},
+	}
+	for _, rt := range routes {
+		for _, b := range append(slices.Clone(universal), rt.bad...) {
+			r := x.Do(rctest.Req{Method: rt.method, Path: tmBase + rt.path, Token: x.ada, Raw: b,
+				Header: map[string][]string{"Content-Type": {"application/json"}}})
+			if r.Status != 400 {
+				t.Errorf("%s %s %q: %d %s", rt.method, rt.path, b, r.Status, r.Body)
+			}
+		}
+	}
+	if after := snapshot(); after != before {
+		t.Fatalf("refused bodies changed state:\n%s\n%s", before, after)
+	}
+}
