@@ -319,10 +319,14 @@ func TestTMPosts(t *testing.T) {
 	}
 	x.wantError(x.do("PATCH", "/chats/"+team+"/posts/"+pid, x.grace, map[string]any{"text": "mine now"}), 403, "CMN-101", "postId", "edit another's post")
 	x.wantError(x.do("DELETE", "/chats/"+team+"/posts/"+pid, x.grace, nil), 403, "CMN-101", "postId", "delete another's post")
+	x.must(x.do("GET", "/chats/"+team+"/posts", x.ada, nil), 200, "list before the edit") // the list keeps what it decoded
 	x.Clock.Advance(time.Minute)
 	ed := x.must(x.do("PATCH", "/chats/"+team+"/posts/"+pid, x.ada, map[string]any{"text": "edited"}), 200, "edit")
 	if ed["text"] != "edited" || ed["lastModifiedTime"] == ed["creationTime"] || len(ed["mentions"].([]any)) != 0 {
 		t.Fatalf("edited: %v", ed)
+	}
+	if l := tmRecords(x.must(x.do("GET", "/chats/"+team+"/posts", x.grace, nil), 200, "list after the edit")); l[0]["text"] != "edited" {
+		t.Fatalf("the list shows the post before its edit: %v", l[0])
 	}
 
 	// Bad posts change nothing.

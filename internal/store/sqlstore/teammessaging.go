@@ -4,8 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/rcemu/rcemu/internal/rc"
 	"github.com/rcemu/rcemu/internal/teammessaging"
@@ -107,7 +110,7 @@ func affected(res sql.Result, err error) error {
 }
 
 func (db *DB) DeleteChat(ctx context.Context, id string) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
 		for _, q := range []string{`DELETE FROM tm_posts WHERE chat_id = ?`, `DELETE FROM tm_favorites WHERE chat_id = ?`,
 			`DELETE FROM tm_items WHERE chat_id = ?`,
 			`DELETE FROM tm_members WHERE chat_id = ?`} {
@@ -118,6 +121,8 @@ func (db *DB) DeleteChat(ctx context.Context, id string) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM tm_chats WHERE id = ?`, id)
 		return affected(res, err)
 	})
+	db.posts.clear()
+	return err
 }
 
 // AddMembers adds members to a stored chat; ErrNotFound if it was deleted meanwhile.
@@ -199,6 +204,58 @@ func (db *DB) InsertPost(ctx context.Context, p *teammessaging.Post) error {
 	return nil
 }
 
+// decodedPosts keeps decoded posts by num: a page of a busy chat is mostly posts read before,
+// and decoding their documents is most of a list's cost. Changes and deletions bump gen and
+// evict; a reader stores what it decoded only if gen did not move while it read, so a stale
+// document is never kept. Past maxDecodedPosts entries it starts over.
+type decodedPosts struct {
+	mu  sync.Mutex
+	gen atomic.Int64
+	m   map[int64]teammessaging.Post
+}
+
+const maxDecodedPosts = 50000
+
+func clonePost(p teammessaging.Post) teammessaging.Post {
+	p.Attachments, p.Mentions = slices.Clone(p.Attachments), slices.Clone(p.Mentions)
+	return p
+}
+
+func (d *decodedPosts) get(num int64) (teammessaging.Post, bool) {
+	d.mu.Lock()
+	p, ok := d.m[num]
+	d.mu.Unlock()
+	return clonePost(p), ok
+}
+
+func (d *decodedPosts) put(gen int64, ps []teammessaging.Post) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.gen.Load() != gen {
+		return
+	}
+	if d.m == nil || len(d.m)+len(ps) > maxDecodedPosts {
+		d.m = make(map[int64]teammessaging.Post, len(ps))
+	}
+	for _, p := range ps {
+		d.m[p.Num] = clonePost(p)
+	}
+}
+
+func (d *decodedPosts) evict(num int64) {
+	d.mu.Lock()
+	d.gen.Add(1)
+	delete(d.m, num)
+	d.mu.Unlock()
+}
+
+func (d *decodedPosts) clear() {
+	d.mu.Lock()
+	d.gen.Add(1)
+	d.m = nil
+	d.mu.Unlock()
+}
+
 func postNum(id string) (int64, bool) {
 	n, err := strconv.ParseInt(id, 10, 64)
 	return n, err == nil && n > 0
@@ -229,6 +286,7 @@ func (db *DB) UpdatePost(ctx context.Context, p teammessaging.Post) error {
 		return err
 	}
 	res, err := db.w.ExecContext(ctx, `UPDATE tm_posts SET thread_id = ?, data = ? WHERE num = ? AND chat_id = ?`, p.ThreadID, data, p.Num, p.ChatID)
+	db.posts.evict(p.Num)
 	return affected(res, err)
 }
 
@@ -238,6 +296,7 @@ func (db *DB) DeletePost(ctx context.Context, chatID, id string) error {
 		return teammessaging.ErrNotFound
 	}
 	res, err := db.w.ExecContext(ctx, `DELETE FROM tm_posts WHERE num = ? AND chat_id = ?`, num, chatID)
+	db.posts.evict(num)
 	return affected(res, err)
 }
 
@@ -262,25 +321,36 @@ func (db *DB) ListPosts(ctx context.Context, f teammessaging.PostFilter) ([]team
 	}
 	q += ` LIMIT ?`
 	args = append(args, f.Limit)
+	gen := db.posts.gen.Load()
 	rows, err := db.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	out := []teammessaging.Post{}
+	var fresh []teammessaging.Post
 	for rows.Next() {
 		var num int64
-		var data string
+		var data sql.RawBytes
 		if err := rows.Scan(&num, &data); err != nil {
 			return nil, err
 		}
-		p, err := scanPost(data, num)
+		if p, ok := db.posts.get(num); ok {
+			out = append(out, p)
+			continue
+		}
+		p, err := scanPost(string(data), num)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, p)
+		fresh = append(fresh, p)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	db.posts.put(gen, fresh)
+	return out, nil
 }
 
 func (db *DB) LastPostNums(ctx context.Context, chatIDs []string) (map[string]int64, error) {
