@@ -112,6 +112,7 @@ type tmPostInfo struct {
 	LastModifiedTime string          `json:"lastModifiedTime"`
 	Attachments      []tm.Attachment `json:"attachments"`
 	Mentions         []tm.Mention    `json:"mentions"`
+	AddedPersonIDs   []string        `json:"addedPersonIds,omitempty"`
 	IsParent         bool            `json:"isParent,omitempty"`
 	ParentPostID     string          `json:"parentPostId,omitempty"`
 	ThreadID         string          `json:"threadId,omitempty"`
@@ -183,7 +184,7 @@ func newEveryoneInfo(c tm.Chat) tmEveryoneInfo {
 func newPostInfo(p tm.Post) tmPostInfo {
 	out := tmPostInfo{ID: p.ID, GroupID: p.ChatID, Type: p.Type, Text: p.Text, CreatorID: id(p.CreatorID),
 		CreationTime: rc.FormatTime(p.Created), LastModifiedTime: rc.FormatTime(p.Modified),
-		Attachments: p.Attachments, Mentions: p.Mentions, IsParent: p.IsParent, ParentPostID: p.ParentPostID, ThreadID: p.ThreadID}
+		Attachments: p.Attachments, Mentions: p.Mentions, AddedPersonIDs: p.AddedPersonIDs, IsParent: p.IsParent, ParentPostID: p.ParentPostID, ThreadID: p.ThreadID}
 	if out.Attachments == nil {
 		out.Attachments = []tm.Attachment{}
 	}

@@ -211,6 +211,10 @@ func TestTMTeamMembershipRules(t *testing.T) {
 	x.must(x.do("POST", "/teams/"+pub+"/join", x.alan, nil), 204, "join")
 	x.must(x.do("POST", "/teams/"+pub+"/join", x.alan, nil), 204, "join twice")
 	x.post(x.alan, pub, "joined")
+	if ps := tmRecords(x.must(x.do("GET", "/chats/"+pub+"/posts", x.alan, nil), 200, "lobby posts")); len(ps) != 2 ||
+		ps[1]["type"] != "PersonJoined" || ps[1]["creatorId"] != x.alanID || ps[0]["text"] != "joined" {
+		t.Fatalf("the join is not announced by a PersonJoined post: %v", ps)
+	}
 	x.must(x.do("POST", "/teams/"+pub+"/leave", x.alan, nil), 204, "leave")
 	x.wantError(x.do("POST", "/chats/"+pub+"/posts", x.alan, map[string]any{"text": "again"}), 403, "CMN-101", "chatId", "post after leaving")
 	x.wantError(x.do("GET", "/teams/"+pub, x.marie, nil), 404, "CMN-102", "chatId", "public to its account only")
@@ -223,7 +227,11 @@ func TestTMTeamMembershipRules(t *testing.T) {
 	x.wantError(x.do("PATCH", "/teams/"+team, x.grace, map[string]any{"name": " "}), 400, "CMN-101", "name", "blank name")
 	x.must(x.do("PATCH", "/teams/"+team, x.grace, map[string]any{"public": false}), 200, "private again")
 	x.must(x.do("POST", "/teams/"+team+"/add", x.grace, map[string]any{"members": []map[string]any{{"email": "Alan.Turing@example.com"}}}), 204, "add by email")
-	x.post(x.alan, team, "added")
+	added := x.post(x.alan, team, "added")
+	if ps := tmRecords(x.must(x.do("GET", "/chats/"+team+"/posts?recordCount=2", x.alan, nil), 200, "team posts")); ps[0]["id"] != added["id"] ||
+		ps[1]["type"] != "PersonsAdded" || ps[1]["creatorId"] != x.graceID || !slices.Equal(toStrings(ps[1]["addedPersonIds"]), []string{x.alanID}) {
+		t.Fatalf("the addition is not announced by a PersonsAdded post: %v", ps)
+	}
 	x.wantError(x.do("POST", "/teams/"+team+"/add", x.grace, map[string]any{"members": []map[string]any{{"id": x.marieID}}}), 400, "CMN-102", "members", "add someone of another account")
 	x.must(x.do("POST", "/teams/"+team+"/remove", x.grace, map[string]any{"members": []map[string]any{{"id": x.alanID}}}), 204, "remove")
 	x.wantError(x.do("GET", "/chats/"+team+"/posts", x.alan, nil), 404, "CMN-102", "chatId", "removed member reads")

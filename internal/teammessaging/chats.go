@@ -359,7 +359,7 @@ func (s *Service) JoinTeam(ctx context.Context, caller *rc.Principal, id string)
 		}
 		return err
 	}
-	return s.addMembers(ctx, c, []int64{caller.ExtensionID})
+	return s.addMembers(ctx, caller, c, []int64{caller.ExtensionID})
 }
 
 // LeaveTeam takes the caller out of a team; leaving one they are not in changes nothing.
@@ -388,7 +388,7 @@ func (s *Service) AddTeamMembers(ctx context.Context, caller *rc.Principal, id s
 		return err
 	}
 	ids = slices.DeleteFunc(ids, func(m int64) bool { return isMember(c, m) })
-	return s.addMembers(ctx, c, ids)
+	return s.addMembers(ctx, caller, c, ids)
 }
 
 // RemoveTeamMembers takes people out of a team the caller belongs to.
@@ -413,7 +413,9 @@ func (s *Service) RemoveTeamMembers(ctx context.Context, caller *rc.Principal, i
 	return s.removeMembers(ctx, c, ids)
 }
 
-func (s *Service) addMembers(ctx context.Context, c Chat, ids []int64) error {
+// addMembers adds people to a team, and a post that says so: PersonJoined when the caller joined,
+// PersonsAdded with their ids when someone added them.
+func (s *Service) addMembers(ctx context.Context, caller *rc.Principal, c Chat, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -425,8 +427,20 @@ func (s *Service) addMembers(ctx context.Context, c Chat, ids []int64) error {
 	}
 	before := c.Members
 	c.Members = append(slices.Clone(before), ids...)
+	now := s.clock.Now()
+	p := Post{ChatID: c.ID, AccountID: c.AccountID, Type: "PersonJoined", CreatorID: caller.ExtensionID, Created: now, Modified: now}
+	if len(ids) > 1 || ids[0] != caller.ExtensionID {
+		p.Type = "PersonsAdded"
+		for _, id := range ids {
+			p.AddedPersonIDs = append(p.AddedPersonIDs, itoa(id))
+		}
+	}
+	if err := s.store.InsertPost(ctx, &p); err != nil {
+		return err
+	}
 	s.publishChat(GroupJoined, c, ids)
 	s.publishChat(GroupChanged, c, before)
+	s.publishPost(PostAdded, c, p)
 	return nil
 }
 

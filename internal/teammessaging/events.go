@@ -68,6 +68,9 @@ func postEvent(eventType string, p Post) PostEvent {
 	if len(p.Mentions) > 0 {
 		ev.Mentions = &p.Mentions
 	}
+	if len(p.AddedPersonIDs) > 0 {
+		ev.AddedPersonIDs = &p.AddedPersonIDs
+	}
 	return ev
 }
 

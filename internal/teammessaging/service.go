@@ -84,20 +84,22 @@ type Mention struct {
 // Post is a message in a chat. Num orders the posts of the store (newest last); the id is
 // derived from it.
 type Post struct {
-	Num          int64        `json:"-"`
-	ID           string       `json:"id"`
-	ChatID       string       `json:"groupId"`
-	AccountID    int64        `json:"accountId"`
-	Type         string       `json:"type"`
-	Text         string       `json:"text,omitempty"`
-	CreatorID    int64        `json:"creatorId"`
-	ParentPostID string       `json:"parentPostId,omitempty"`
-	ThreadID     string       `json:"threadId,omitempty"`
-	IsParent     bool         `json:"isParent,omitempty"`
-	Attachments  []Attachment `json:"attachments,omitempty"`
-	Mentions     []Mention    `json:"mentions,omitempty"`
-	Created      time.Time    `json:"creationTime"`
-	Modified     time.Time    `json:"lastModifiedTime"`
+	Num          int64  `json:"-"`
+	ID           string `json:"id"`
+	ChatID       string `json:"groupId"`
+	AccountID    int64  `json:"accountId"`
+	Type         string `json:"type"`
+	Text         string `json:"text,omitempty"`
+	CreatorID    int64  `json:"creatorId"`
+	ParentPostID string `json:"parentPostId,omitempty"`
+	ThreadID     string `json:"threadId,omitempty"`
+	IsParent     bool   `json:"isParent,omitempty"`
+	// AddedPersonIDs are who a PersonsAdded post announces.
+	AddedPersonIDs []string     `json:"addedPersonIds,omitempty"`
+	Attachments    []Attachment `json:"attachments,omitempty"`
+	Mentions       []Mention    `json:"mentions,omitempty"`
+	Created        time.Time    `json:"creationTime"`
+	Modified       time.Time    `json:"lastModifiedTime"`
 }
 
 // PostFilter selects a page of a chat's posts: those before Before (newest first), or after
