@@ -689,3 +689,24 @@ func TestTMBadBodiesNeverServerErrors(t *testing.T) {
 		t.Fatalf("refused bodies changed state:\n%s\n%s", before, after)
 	}
 }
+
+func TestTMChatsAndLegacyFilters(t *testing.T) {
+	x := openTM(t)
+	rv := newVoiceReceiver(t)
+	x.must(x.Do(rctest.Req{Method: "POST", Path: "/restapi/v1.0/subscription", Token: x.alan, JSON: map[string]any{
+		"eventFilters": []string{"/team-messaging/v1/chats", "/restapi/v1.0/glip/posts"},
+		"deliveryMode": map[string]any{"transportType": "WebHook", "address": rv.URL + "/hook"}}}), 200, "subscribe")
+	team := x.team(x.ada, map[string]any{"name": "Legacy"})
+	x.must(x.do("POST", "/teams/"+team+"/add", x.ada, map[string]any{"members": []map[string]any{{"id": x.alanID}}}), 204, "add alan")
+	pid := x.post(x.ada, team, "to the old bots")["id"].(string)
+	rv.waitFor(t, eventOf("GroupJoined", team))
+	rv.waitFor(t, eventOf("PostAdded", pid))
+	events := map[string]string{}
+	for _, n := range rv.notes() {
+		b := n.note["body"].(map[string]any)
+		events[b["eventType"].(string)] = n.note["event"].(string)
+	}
+	if events["GroupJoined"] != "/team-messaging/v1/chats" || events["PostAdded"] != "/restapi/v1.0/glip/posts" {
+		t.Fatalf("events: %v", events)
+	}
+}
