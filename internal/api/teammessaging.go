@@ -103,19 +103,19 @@ type tmEveryoneInfo struct {
 }
 
 type tmPostInfo struct {
-	ID               string          `json:"id"`
-	GroupID          string          `json:"groupId"`
-	Type             string          `json:"type"`
-	Text             string          `json:"text"`
-	CreatorID        string          `json:"creatorId"`
-	CreationTime     string          `json:"creationTime"`
-	LastModifiedTime string          `json:"lastModifiedTime"`
-	Attachments      []tm.Attachment `json:"attachments"`
-	Mentions         []tm.Mention    `json:"mentions"`
-	AddedPersonIDs   []string        `json:"addedPersonIds,omitempty"`
-	IsParent         bool            `json:"isParent,omitempty"`
-	ParentPostID     string          `json:"parentPostId,omitempty"`
-	ThreadID         string          `json:"threadId,omitempty"`
+	ID               string         `json:"id"`
+	GroupID          string         `json:"groupId"`
+	Type             string         `json:"type"`
+	Text             string         `json:"text"`
+	CreatorID        string         `json:"creatorId"`
+	CreationTime     string         `json:"creationTime"`
+	LastModifiedTime string         `json:"lastModifiedTime"`
+	Attachments      []tmAttachment `json:"attachments"`
+	Mentions         []tm.Mention   `json:"mentions"`
+	AddedPersonIDs   []string       `json:"addedPersonIds,omitempty"`
+	IsParent         bool           `json:"isParent,omitempty"`
+	ParentPostID     string         `json:"parentPostId,omitempty"`
+	ThreadID         string         `json:"threadId,omitempty"`
 }
 
 type tmPersonInfo struct {
@@ -181,12 +181,26 @@ func newEveryoneInfo(c tm.Chat) tmEveryoneInfo {
 		CreationTime: rc.FormatTime(c.Created), LastModifiedTime: rc.FormatTime(c.Modified)}
 }
 
-func newPostInfo(p tm.Post) tmPostInfo {
+// tmAttachment is an attachment as posts show it: a file with its name and where to download it.
+type tmAttachment struct {
+	ID         string `json:"id"`
+	Type       string `json:"type"`
+	Name       string `json:"name,omitempty"`
+	ContentURI string `json:"contentUri,omitempty"`
+}
+
+func fileURI(r *restapi.Request, fileID string) string { return r.URI(tmFiles + "/" + fileID) }
+
+func newPostInfo(r *restapi.Request, p tm.Post) tmPostInfo {
 	out := tmPostInfo{ID: p.ID, GroupID: p.ChatID, Type: p.Type, Text: p.Text, CreatorID: id(p.CreatorID),
 		CreationTime: rc.FormatTime(p.Created), LastModifiedTime: rc.FormatTime(p.Modified),
-		Attachments: p.Attachments, Mentions: p.Mentions, AddedPersonIDs: p.AddedPersonIDs, IsParent: p.IsParent, ParentPostID: p.ParentPostID, ThreadID: p.ThreadID}
-	if out.Attachments == nil {
-		out.Attachments = []tm.Attachment{}
+		Attachments: make([]tmAttachment, len(p.Attachments)), Mentions: p.Mentions, AddedPersonIDs: p.AddedPersonIDs,
+		IsParent: p.IsParent, ParentPostID: p.ParentPostID, ThreadID: p.ThreadID}
+	for i, a := range p.Attachments {
+		out.Attachments[i] = tmAttachment{ID: a.ID, Type: a.Type, Name: a.Name}
+		if a.Type == "File" {
+			out.Attachments[i].ContentURI = fileURI(r, a.ID)
+		}
 	}
 	if out.Mentions == nil {
 		out.Mentions = []tm.Mention{}
@@ -443,7 +457,7 @@ func (h *Handlers) listPostsOf(w http.ResponseWriter, r *restapi.Request, thread
 	if err != nil {
 		return err
 	}
-	return restapi.JSON(w, 200, pageOf(p, newPostInfo))
+	return restapi.JSON(w, 200, pageOf(p, func(p tm.Post) tmPostInfo { return newPostInfo(r, p) }))
 }
 
 func (h *Handlers) createPost(w http.ResponseWriter, r *restapi.Request) error {
@@ -455,7 +469,7 @@ func (h *Handlers) createPost(w http.ResponseWriter, r *restapi.Request) error {
 	if err != nil {
 		return err
 	}
-	return restapi.JSON(w, 201, newPostInfo(p))
+	return restapi.JSON(w, 201, newPostInfo(r, p))
 }
 
 func (h *Handlers) readPost(w http.ResponseWriter, r *restapi.Request) error {
@@ -463,7 +477,7 @@ func (h *Handlers) readPost(w http.ResponseWriter, r *restapi.Request) error {
 	if err != nil {
 		return err
 	}
-	return restapi.JSON(w, 200, newPostInfo(p))
+	return restapi.JSON(w, 200, newPostInfo(r, p))
 }
 
 func (h *Handlers) updatePost(w http.ResponseWriter, r *restapi.Request) error {
@@ -475,7 +489,7 @@ func (h *Handlers) updatePost(w http.ResponseWriter, r *restapi.Request) error {
 	if err != nil {
 		return err
 	}
-	return restapi.JSON(w, 200, newPostInfo(p))
+	return restapi.JSON(w, 200, newPostInfo(r, p))
 }
 
 func (h *Handlers) deletePost(w http.ResponseWriter, r *restapi.Request) error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"mime/multipart"
 	"net/url"
 	"slices"
 	"strings"
@@ -100,6 +101,31 @@ func sorted(s ...string) []string {
 func (x *tmApp) team(tok string, body map[string]any) string {
 	x.t.Helper()
 	return x.must(x.do("POST", "/teams", tok, body), 201, "create team")["id"].(string)
+}
+
+// upload sends a file to POST /files (into a chat when chat is set) and returns its id.
+func (x *tmApp) upload(tok, chat, name, content string) string {
+	x.t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	fw, _ := mw.CreateFormFile("body", name)
+	fw.Write([]byte(content))
+	mw.Close()
+	q := "?name=" + url.QueryEscape(name)
+	if chat != "" {
+		q += "&groupId=" + chat
+	}
+	r := x.Do(rctest.Req{Method: "POST", Path: tmBase + "/files" + q, Token: tok, Raw: b.String(),
+		Header: map[string][]string{"Content-Type": {mw.FormDataContentType()}}})
+	if r.Status != 200 {
+		x.t.Fatalf("upload: %d %s", r.Status, r.Body)
+	}
+	var files []map[string]any
+	r.JSON(x.t, &files)
+	if len(files) != 1 || files[0]["name"] != name {
+		x.t.Fatalf("upload answer: %s", r.Body)
+	}
+	return files[0]["id"].(string)
 }
 
 func (x *tmApp) post(tok, chat, text string) map[string]any {
@@ -308,8 +334,13 @@ func TestTMPosts(t *testing.T) {
 	x := openTM(t)
 	team := x.team(x.ada, map[string]any{"name": "Posts", "members": []map[string]any{{"id": x.graceID}}})
 	text := "Hi ![:Person](" + x.graceID + ") see ![:Team](" + team + ") and ![:Bogus](1)"
+	file := x.upload(x.ada, "", "plan.txt", "the plan")
+	x.wantError(x.do("POST", "/chats/"+team+"/posts", x.ada, map[string]any{"text": "x",
+		"attachments": []map[string]any{{"id": "42", "type": "Card"}}}), 400, "CMN-102", "attachments.id", "unknown attachment")
+	x.wantError(x.do("POST", "/chats/"+team+"/posts", x.ada, map[string]any{"text": "x",
+		"attachments": []map[string]any{{"id": file, "type": "Note"}}}), 400, "CMN-102", "attachments.id", "a file attached as a note")
 	p := x.must(x.do("POST", "/chats/"+team+"/posts", x.ada, map[string]any{"text": text,
-		"attachments": []map[string]any{{"id": "42", "type": "Card"}}}), 201, "create")
+		"attachments": []map[string]any{{"id": file, "type": "File"}}}), 201, "create")
 	if p["text"] != text || p["creatorId"] != x.adaID || p["groupId"] != team || p["type"] != "TextMessage" || p["creationTime"] == nil {
 		t.Fatalf("post: %v", p)
 	}
@@ -317,7 +348,8 @@ func TestTMPosts(t *testing.T) {
 	if len(ms) != 2 || ms[0].(map[string]any)["name"] != "Grace Hopper" || ms[1].(map[string]any)["name"] != "Posts" {
 		t.Fatalf("mentions: %v", ms)
 	}
-	if at := p["attachments"].([]any); len(at) != 1 || at[0].(map[string]any)["id"] != "42" {
+	if at := p["attachments"].([]any); len(at) != 1 || at[0].(map[string]any)["id"] != file || at[0].(map[string]any)["name"] != "plan.txt" ||
+		at[0].(map[string]any)["contentUri"] != x.URL+"/team-messaging/files/"+file {
 		t.Fatalf("attachments: %v", at)
 	}
 	pid := p["id"].(string)

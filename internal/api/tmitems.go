@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"mime"
 	"net/http"
 
 	"github.com/rcemu/rcemu/internal/rc"
@@ -53,9 +54,16 @@ func (h *Handlers) registerTeamMessagingItems(rt *restapi.Router) {
 	rt.Handle("POST", tmv1+"/webhooks/{webhookId}/suspend", h.webhookStatus(false), o)
 	// The address an incoming webhook gives outside apps: no token, the id is the credential.
 	rt.Handle("POST", incomingWebhook+"/{webhookId}", h.incomingWebhook, restapi.Options{Public: true})
+
+	rt.Handle("POST", tmv1+"/files", h.uploadFile, restapi.Options{MaxBody: tm.MaxFile + 64<<10})
+	// A file's contentUri, like the platform's, needs no token.
+	rt.Handle("GET", tmFiles+"/{fileId}", h.downloadFile, restapi.Options{Public: true})
 }
 
-const incomingWebhook = "/webhook/v2"
+const (
+	incomingWebhook = "/webhook/v2"
+	tmFiles         = "/team-messaging/files"
+)
 
 type tmRef struct {
 	ID string `json:"id"`
@@ -476,4 +484,59 @@ func (h *Handlers) incomingWebhook(w http.ResponseWriter, r *restapi.Request) er
 		return err
 	}
 	return restapi.JSON(w, 200, map[string]string{"status": "OK"})
+}
+
+type tmAddFile struct {
+	ID         string `json:"id"`
+	ContentURI string `json:"contentUri"`
+	Name       string `json:"name"`
+}
+
+// uploadFile stores the multipart part named body (or the first file); with groupId it is also
+// posted into that chat.
+func (h *Handlers) uploadFile(w http.ResponseWriter, r *restapi.Request) error {
+	group := r.Query.Get("groupId")
+	if group != "" {
+		if _, err := parseID(group, "groupId"); err != nil {
+			return err
+		}
+	}
+	m, err := restapi.ReadMultipart(r)
+	if err != nil {
+		return err
+	}
+	var part *restapi.FilePart
+	for i := range m.Files {
+		if m.Files[i].Field == "body" || (part == nil && m.Files[i].Field == "") {
+			part = &m.Files[i]
+		}
+	}
+	if part == nil && len(m.Files) > 0 {
+		part = &m.Files[0]
+	}
+	if part == nil {
+		return rc.Missing("body")
+	}
+	name := r.Query.Get("name")
+	if name == "" {
+		name = part.FileName
+	}
+	it, err := h.TeamMessaging.UploadFile(r.Context(), r.Principal, group, tm.File{Name: name, ContentType: part.ContentType, Content: part.Content})
+	if err != nil {
+		return err
+	}
+	return restapi.JSON(w, 200, []tmAddFile{{ID: it.ID, ContentURI: fileURI(r, it.ID), Name: it.File.Name}})
+}
+
+func (h *Handlers) downloadFile(w http.ResponseWriter, r *restapi.Request) error {
+	f, err := h.TeamMessaging.FileContent(r.Context(), r.Param("fileId"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", f.ContentType)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(200)
+	_, err = w.Write(f.Content)
+	return err
 }

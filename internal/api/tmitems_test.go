@@ -177,3 +177,32 @@ func TestTMIncomingWebhooks(t *testing.T) {
 		t.Fatalf("malformed incoming post: %d %s", r.Status, r.Body)
 	}
 }
+
+func TestTMFiles(t *testing.T) {
+	x := openTM(t)
+	team := x.team(x.ada, map[string]any{"name": "Files", "members": []map[string]any{{"id": x.graceID}}})
+	id := x.upload(x.grace, team, "notes.txt", "hello file")
+	posts := tmRecords(x.must(x.do("GET", "/chats/"+team+"/posts", x.ada, nil), 200, "posts"))
+	if len(posts) != 1 || posts[0]["creatorId"] != x.graceID || posts[0]["attachments"].([]any)[0].(map[string]any)["name"] != "notes.txt" ||
+		posts[0]["attachments"].([]any)[0].(map[string]any)["id"] != id {
+		t.Fatalf("the upload's post: %v", posts)
+	}
+	uri := posts[0]["attachments"].([]any)[0].(map[string]any)["contentUri"].(string)
+	got := x.Do(rctest.Req{Path: strings.TrimPrefix(uri, x.URL)})
+	if got.Status != 200 || string(got.Body) != "hello file" || !strings.Contains(got.Header.Get("Content-Disposition"), "notes.txt") {
+		t.Fatalf("download: %d %q %v", got.Status, got.Body, got.Header)
+	}
+	if r := x.Do(rctest.Req{Path: "/team-messaging/files/999"}); r.Status != 404 {
+		t.Fatalf("unknown file: %d", r.Status)
+	}
+	// Outside the chat, no upload into it; no file part, no upload at all.
+	r := x.Do(rctest.Req{Method: "POST", Path: tmBase + "/files?groupId=" + team, Token: x.alan, Raw: "--b\r\nContent-Disposition: form-data; name=\"body\"; filename=\"x\"\r\n\r\nx\r\n--b--\r\n",
+		Header: map[string][]string{"Content-Type": {"multipart/form-data; boundary=b"}}})
+	x.wantError(r, 404, "CMN-102", "chatId", "outsider uploads")
+	r = x.Do(rctest.Req{Method: "POST", Path: tmBase + "/files", Token: x.alan, Raw: "--b--\r\n",
+		Header: map[string][]string{"Content-Type": {"multipart/form-data; boundary=b"}}})
+	x.wantError(r, 400, "CMN-100", "body", "no file")
+	if n := len(tmRecords(x.must(x.do("GET", "/chats/"+team+"/posts", x.ada, nil), 200, "posts"))); n != 1 {
+		t.Fatalf("refused uploads posted: %d", n)
+	}
+}

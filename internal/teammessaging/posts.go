@@ -28,19 +28,35 @@ func checkText(text string) error {
 	return nil
 }
 
-func checkAttachments(as []Attachment) error {
+// attachments checks what a post attaches: each a file, note, event or card of the caller's
+// account, by id (400 CMN-102 naming attachments.id for one that does not exist). Files keep
+// their names.
+func (s *Service) attachments(ctx context.Context, caller *rc.Principal, as []Attachment) ([]Attachment, error) {
 	if len(as) > MaxAttachments {
-		return rc.Invalid("attachments")
+		return nil, rc.Invalid("attachments")
 	}
+	out := make([]Attachment, 0, len(as))
 	for _, a := range as {
 		if a.ID == "" {
-			return rc.Missing("attachments.id")
+			return nil, rc.Missing("attachments.id")
 		}
 		if !slices.Contains(AttachmentTypes, a.Type) {
-			return rc.Invalid("attachments.type")
+			return nil, rc.Invalid("attachments.type")
 		}
+		it, err := s.store.Item(ctx, a.ID)
+		if notFound(err) || (err == nil && (it.Kind != a.Type || it.AccountID != caller.AccountID)) {
+			return nil, rc.BadReference("attachments.id")
+		}
+		if err != nil {
+			return nil, err
+		}
+		att := Attachment{ID: a.ID, Type: a.Type}
+		if it.File != nil {
+			att.Name = it.File.Name
+		}
+		out = append(out, att)
 	}
-	return nil
+	return out, nil
 }
 
 // mentions parses the mentions of a text and names the people and teams it mentions.
@@ -111,12 +127,16 @@ func (s *Service) CreatePost(ctx context.Context, caller *rc.Principal, chatID s
 	if err := checkText(text); err != nil {
 		return Post{}, err
 	}
-	if err := checkAttachments(ch.Attachments); err != nil {
+	atts, err := s.attachments(ctx, caller, ch.Attachments)
+	if err != nil {
 		return Post{}, err
+	}
+	if len(atts) == 0 {
+		atts = nil
 	}
 	now := s.clock.Now()
 	p := Post{ChatID: c.ID, AccountID: c.AccountID, Type: "TextMessage", Text: text, CreatorID: caller.ExtensionID,
-		Attachments: ch.Attachments, Mentions: s.mentions(ctx, caller, text), Created: now, Modified: now}
+		Attachments: atts, Mentions: s.mentions(ctx, caller, text), Created: now, Modified: now}
 	var root Post
 	if ch.ParentPostID != "" || ch.ThreadID != "" {
 		if root, err = s.thread(ctx, c.ID, ch); err != nil {

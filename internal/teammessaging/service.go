@@ -68,10 +68,11 @@ type Chat struct {
 	Members []int64 `json:"-"`
 }
 
-// Attachment is a file, note, event or card a post carries.
+// Attachment is a file, note, event or card a post carries; Name is a file's.
 type Attachment struct {
 	ID   string `json:"id"`
 	Type string `json:"type"`
+	Name string `json:"name,omitempty"`
 }
 
 // Mention is a person, team or object named in a post's text.
