@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"mime"
 	"net/http"
+	"strconv"
 
 	"github.com/rcemu/rcemu/internal/rc"
 	"github.com/rcemu/rcemu/internal/restapi"
@@ -54,6 +55,10 @@ func (h *Handlers) registerTeamMessagingItems(rt *restapi.Router) {
 	rt.Handle("POST", tmv1+"/webhooks/{webhookId}/suspend", h.webhookStatus(false), o)
 	// The address an incoming webhook gives outside apps: no token, the id is the credential.
 	rt.Handle("POST", incomingWebhook+"/{webhookId}", h.incomingWebhook, restapi.Options{Public: true})
+
+	rt.Handle("GET", tmv1+"/data-export", h.listExports, o)
+	rt.Handle("POST", tmv1+"/data-export", h.createExport, o)
+	rt.Handle("GET", tmv1+"/data-export/{taskId}", h.readExport, o)
 
 	rt.Handle("POST", tmv1+"/files", h.uploadFile, restapi.Options{MaxBody: tm.MaxFile + 64<<10})
 	// A file's contentUri, like the platform's, needs no token.
@@ -539,4 +544,135 @@ func (h *Handlers) downloadFile(w http.ResponseWriter, r *restapi.Request) error
 	w.WriteHeader(200)
 	_, err = w.Write(f.Content)
 	return err
+}
+
+type tmExportTask struct {
+	URI              string           `json:"uri"`
+	ID               string           `json:"id"`
+	CreationTime     string           `json:"creationTime"`
+	LastModifiedTime string           `json:"lastModifiedTime"`
+	Status           string           `json:"status"`
+	Creator          tmExportCreator  `json:"creator"`
+	Specific         tmExportSpecific `json:"specific"`
+	Datasets         []tmDataset      `json:"datasets"`
+}
+
+type tmExportCreator struct {
+	ID        string `json:"id"`
+	FirstName string `json:"firstName,omitempty"`
+	LastName  string `json:"lastName,omitempty"`
+}
+
+type tmExportSpecific struct {
+	TimeFrom string         `json:"timeFrom"`
+	TimeTo   string         `json:"timeTo"`
+	Contacts []tm.MemberRef `json:"contacts,omitempty"`
+	ChatIDs  []string       `json:"chatIds,omitempty"`
+}
+
+type tmDataset struct {
+	ID   string `json:"id"`
+	URI  string `json:"uri"`
+	Size int64  `json:"size"`
+}
+
+func (h *Handlers) newExportTask(r *restapi.Request, it tm.Item) tmExportTask {
+	ex := it.Export
+	out := tmExportTask{URI: r.URI(tmv1 + "/data-export/" + it.ID), ID: it.ID, CreationTime: rc.FormatTime(it.Created),
+		LastModifiedTime: rc.FormatTime(it.Modified), Status: ex.Status, Creator: tmExportCreator{ID: id(it.CreatorID)},
+		Specific: tmExportSpecific{TimeFrom: rc.FormatTime(ex.TimeFrom), TimeTo: rc.FormatTime(ex.TimeTo), Contacts: ex.Contacts, ChatIDs: ex.ChatIDs},
+		Datasets: []tmDataset{{ID: "1", URI: fileURI(r, ex.DatasetID), Size: int64(ex.Size)}}}
+	if e, err := h.TeamMessaging.Person(r.Context(), r.Principal, id(it.CreatorID)); err == nil {
+		out.Creator.FirstName, out.Creator.LastName = e.Contact.FirstName, e.Contact.LastName
+	}
+	return out
+}
+
+func (h *Handlers) createExport(w http.ResponseWriter, r *restapi.Request) error {
+	var req tm.ExportRequest
+	if _, err := r.DecodeOptionalJSON(&req); err != nil {
+		return err
+	}
+	it, err := h.TeamMessaging.CreateExport(r.Context(), r.Principal, req)
+	if err != nil {
+		return err
+	}
+	return restapi.JSON(w, 202, h.newExportTask(r, it))
+}
+
+func (h *Handlers) readExport(w http.ResponseWriter, r *restapi.Request) error {
+	it, err := h.TeamMessaging.Export(r.Context(), r.Principal, r.Param("taskId"))
+	if err != nil {
+		return err
+	}
+	return restapi.JSON(w, 200, h.newExportTask(r, it))
+}
+
+type tmPageURI struct {
+	URI string `json:"uri"`
+}
+
+type tmExportList struct {
+	Tasks      []tmExportTask `json:"tasks"`
+	Navigation struct {
+		FirstPage    *tmPageURI `json:"firstPage,omitempty"`
+		NextPage     *tmPageURI `json:"nextPage,omitempty"`
+		PreviousPage *tmPageURI `json:"previousPage,omitempty"`
+		LastPage     *tmPageURI `json:"lastPage,omitempty"`
+	} `json:"navigation"`
+	Paging struct {
+		Page          int `json:"page"`
+		PerPage       int `json:"perPage"`
+		PageStart     int `json:"pageStart"`
+		PageEnd       int `json:"pageEnd"`
+		TotalPages    int `json:"totalPages"`
+		TotalElements int `json:"totalElements"`
+	} `json:"paging"`
+}
+
+// listExports pages the account's exports with page and perPage, as this operation (unlike the
+// rest of team messaging) does.
+func (h *Handlers) listExports(w http.ResponseWriter, r *restapi.Request) error {
+	st, err := r.Query.Enum("status", []string{"Accepted", "InProgress", "Completed", "Failed", "Expired"})
+	if err != nil {
+		return err
+	}
+	page, err := r.Query.Int("page", 1, 1, 1<<20)
+	if err != nil {
+		return err
+	}
+	per, err := r.Query.Int("perPage", 30, 1, 1000)
+	if err != nil {
+		return err
+	}
+	status := ""
+	if len(st) > 0 {
+		status = st[0]
+	}
+	all, err := h.TeamMessaging.Exports(r.Context(), r.Principal, status)
+	if err != nil {
+		return err
+	}
+	var out tmExportList
+	from, to := min((page-1)*per, len(all)), min(page*per, len(all))
+	out.Tasks = make([]tmExportTask, 0, to-from)
+	for _, it := range all[from:to] {
+		out.Tasks = append(out.Tasks, h.newExportTask(r, it))
+	}
+	pages := max(1, (len(all)+per-1)/per)
+	link := func(p int) *tmPageURI {
+		return &tmPageURI{URI: r.URI(tmv1 + "/data-export?page=" + strconv.Itoa(p) + "&perPage=" + strconv.Itoa(per))}
+	}
+	out.Navigation.FirstPage, out.Navigation.LastPage = link(1), link(pages)
+	if page < pages {
+		out.Navigation.NextPage = link(page + 1)
+	}
+	if page > 1 {
+		out.Navigation.PreviousPage = link(page - 1)
+	}
+	out.Paging.Page, out.Paging.PerPage, out.Paging.TotalPages, out.Paging.TotalElements = page, per, pages, len(all)
+	if to > from {
+		out.Paging.PageStart, out.Paging.PageEnd = from, to-1
+	}
+	return restapi.JSON(w, 200, out)
 }

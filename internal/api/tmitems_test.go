@@ -206,3 +206,50 @@ func TestTMFiles(t *testing.T) {
 		t.Fatalf("refused uploads posted: %d", n)
 	}
 }
+
+func TestTMDataExport(t *testing.T) {
+	x := openTM(t)
+	team := x.team(x.ada, map[string]any{"name": "Audited", "members": []map[string]any{{"id": x.graceID}}})
+	x.post(x.ada, team, "by ada")
+	x.post(x.grace, team, "by grace")
+	everyone := x.must(x.do("GET", "/everyone", x.ada, nil), 200, "everyone")["id"].(string)
+	x.post(x.grace, everyone, "elsewhere")
+	posts := func(task map[string]any) []string {
+		t.Helper()
+		uri := task["datasets"].([]any)[0].(map[string]any)["uri"].(string)
+		r := x.Do(rctest.Req{Path: strings.TrimPrefix(uri, x.URL)})
+		var doc struct {
+			Posts []struct {
+				Text string `json:"text"`
+			} `json:"posts"`
+		}
+		r.JSON(t, &doc)
+		var out []string
+		for _, p := range doc.Posts {
+			out = append(out, p.Text)
+		}
+		return out
+	}
+	task := x.must(x.do("POST", "/data-export", x.ada, map[string]any{"chatIds": []string{team}}), 202, "export a chat")
+	if task["status"] != "Completed" || task["creator"].(map[string]any)["firstName"] != "Ada" {
+		t.Fatalf("task: %v", task)
+	}
+	if got := posts(task); !slices.Equal(got, []string{"by ada", "by grace"}) {
+		t.Fatalf("exported: %v", got)
+	}
+	byGrace := x.must(x.do("POST", "/data-export", x.ada, map[string]any{"contacts": []map[string]any{{"id": x.graceID}}}), 202, "export a person")
+	if got := posts(byGrace); !slices.Equal(got, []string{"by grace", "elsewhere"}) {
+		t.Fatalf("exported: %v", got)
+	}
+	if got := x.must(x.do("GET", "/data-export/"+task["id"].(string), x.ada, nil), 200, "read"); got["id"] != task["id"] {
+		t.Fatalf("read: %v", got)
+	}
+	list := x.must(x.do("GET", "/data-export?perPage=1", x.ada, nil), 200, "list")
+	if len(list["tasks"].([]any)) != 1 || list["paging"].(map[string]any)["totalElements"] != float64(2) || list["navigation"].(map[string]any)["nextPage"] == nil {
+		t.Fatalf("list: %v", list)
+	}
+	x.wantError(x.do("POST", "/data-export", x.grace, map[string]any{}), 403, "CMN-408", "", "not an administrator")
+	x.wantError(x.do("POST", "/data-export", x.ada, map[string]any{"chatIds": []string{"999"}}), 400, "CMN-102", "chatIds", "unknown chat")
+	x.wantError(x.do("POST", "/data-export", x.ada, map[string]any{"timeFrom": "2027-01-01T00:00:00Z", "timeTo": "2026-01-01T00:00:00Z"}), 400, "CMN-101", "timeFrom", "backwards period")
+	x.wantError(x.do("GET", "/data-export/"+task["id"].(string), x.marie, nil), 404, "CMN-102", "taskId", "another account's export")
+}

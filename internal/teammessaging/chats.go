@@ -13,8 +13,8 @@ import (
 
 // MemberRef names a person by id or by email, as team and conversation bodies do.
 type MemberRef struct {
-	ID    string `json:"id"`
-	Email string `json:"email"`
+	ID    string `json:"id,omitempty"`
+	Email string `json:"email,omitempty"`
 }
 
 // TeamChange is a team's create or PATCH body; nil fields are not given.

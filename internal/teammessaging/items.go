@@ -36,6 +36,7 @@ type Item struct {
 	Card      json.RawMessage `json:"card,omitempty"`
 	Webhook   *Webhook        `json:"webhook,omitempty"`
 	File      *File           `json:"file,omitempty"`
+	Export    *Export         `json:"export,omitempty"`
 }
 
 // ItemFilter selects items of one kind: of a chat (none: the creator's own), of a creator if

@@ -141,6 +141,9 @@ type Store interface {
 	UpdatePost(ctx context.Context, p Post) error
 	DeletePost(ctx context.Context, chatID, id string) error
 	ListPosts(ctx context.Context, f PostFilter) ([]Post, error)
+	// AccountPosts returns up to limit posts of the account (of the given chats, if any), oldest
+	// first.
+	AccountPosts(ctx context.Context, accountID int64, chatIDs []string, limit int) ([]Post, error)
 	// LastPostNums returns the Num of the newest post of each chat that has one.
 	LastPostNums(ctx context.Context, chatIDs []string) (map[string]int64, error)
 

@@ -353,6 +353,37 @@ func (db *DB) ListPosts(ctx context.Context, f teammessaging.PostFilter) ([]team
 	return out, nil
 }
 
+// AccountPosts walks every post of the store: the posts have no account column, as only a
+// compliance export asks for them by account.
+func (db *DB) AccountPosts(ctx context.Context, accountID int64, chatIDs []string, limit int) ([]teammessaging.Post, error) {
+	q := `SELECT num, data FROM tm_posts WHERE json_extract(data, '$.accountId') = ?`
+	args := []any{accountID}
+	if len(chatIDs) > 0 {
+		q += ` AND ` + inList("chat_id", chatIDs, &args)
+	}
+	q += ` ORDER BY num LIMIT ?`
+	args = append(args, limit)
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []teammessaging.Post{}
+	for rows.Next() {
+		var num int64
+		var data string
+		if err := rows.Scan(&num, &data); err != nil {
+			return nil, err
+		}
+		p, err := scanPost(data, num)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
 func (db *DB) LastPostNums(ctx context.Context, chatIDs []string) (map[string]int64, error) {
 	out := map[string]int64{}
 	for _, id := range chatIDs {
