@@ -100,12 +100,12 @@ test('Ada creates a team with Grace and posts; Grace lists and reads the post an
 
   // Alan is not a member: the team does not exist for him.
   for (const call of [
-    alan.teamMessaging().v1().chats(team.id).get(),
-    alan.teamMessaging().v1().chats(team.id).posts().list(),
-    alan.teamMessaging().v1().chats(team.id).posts(post.id).get(),
-    alan.teamMessaging().v1().teams(team.id).get(),
+    () => alan.teamMessaging().v1().chats(team.id).get(),
+    () => alan.teamMessaging().v1().chats(team.id).posts().list(),
+    () => alan.teamMessaging().v1().chats(team.id).posts(post.id).get(),
+    () => alan.teamMessaging().v1().teams(team.id).get(),
   ]) {
-    const e = await rcError(call);
+    const e = await rcError(call());
     assert.equal(e.status, 404);
     assertRestError(e.body, { errorCode: 'CMN-102', parameterName: 'chatId' });
   }
