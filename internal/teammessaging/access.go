@@ -93,10 +93,12 @@ func (s *Service) everyone(ctx context.Context, accountID int64) (Chat, error) {
 	if c.Name == "" {
 		c.Name = "Everyone"
 	}
-	if o, err := s.store.Chat(ctx, c.ID); err == nil {
-		c.Name, c.Description, c.Modified = o.Name, o.Description, o.Modified
-	} else if !notFound(err) {
+	o, err := s.everyoneRename(ctx, accountID, c.ID)
+	if err != nil {
 		return Chat{}, err
+	}
+	if o != nil {
+		c.Name, c.Description, c.Modified = o.Name, o.Description, o.Modified
 	}
 	if c.Members, err = s.store.UserIDs(ctx, accountID); err != nil {
 		return Chat{}, err
@@ -164,4 +166,42 @@ func writable(c Chat) error {
 		return forbidden("chatId")
 	}
 	return nil
+}
+
+// everyoneRename returns the Everyone chat's stored name and description, or nil if it was
+// never renamed.
+func (s *Service) everyoneRename(ctx context.Context, accountID int64, id string) (*Chat, error) {
+	s.renamedMu.Lock()
+	o, ok := s.renamed[accountID]
+	gen := s.renamedAt
+	s.renamedMu.Unlock()
+	if ok {
+		return o, nil
+	}
+	c, err := s.store.Chat(ctx, id)
+	switch {
+	case notFound(err):
+		o = nil
+	case err != nil:
+		return nil, err
+	default:
+		o = &c
+	}
+	s.renamedMu.Lock()
+	if s.renamedAt == gen {
+		if s.renamed == nil {
+			s.renamed = map[int64]*Chat{}
+		}
+		s.renamed[accountID] = o
+	}
+	s.renamedMu.Unlock()
+	return o, nil
+}
+
+// forgetRenames drops what everyoneRename remembers: after a rename, a reset or an import.
+func (s *Service) forgetRenames() {
+	s.renamedMu.Lock()
+	s.renamedAt++
+	s.renamed = nil
+	s.renamedMu.Unlock()
 }

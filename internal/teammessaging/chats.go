@@ -238,6 +238,7 @@ func (s *Service) UpdateEveryone(ctx context.Context, caller *rc.Principal, ch T
 			err = s.store.UpdateChat(ctx, doc)
 		}
 	}
+	s.forgetRenames()
 	if err != nil {
 		return Chat{}, err
 	}

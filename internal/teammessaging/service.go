@@ -169,6 +169,13 @@ type Service struct {
 
 	mu  sync.Mutex
 	ids struct{ next, end int64 }
+
+	// renamed remembers each account's Everyone chat as renamed (nil: never), which every post
+	// into that chat would otherwise read from the store; gen keeps a read that raced a rename
+	// from being kept.
+	renamedMu sync.Mutex
+	renamedAt uint64
+	renamed   map[int64]*Chat
 }
 
 // New builds a Service.
@@ -181,6 +188,7 @@ func (s *Service) Reset() {
 	s.mu.Lock()
 	s.ids.next, s.ids.end = 0, 0
 	s.mu.Unlock()
+	s.forgetRenames()
 }
 
 const idBlockSize = 64

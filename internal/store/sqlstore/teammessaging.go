@@ -432,7 +432,10 @@ func (db *DB) ExtensionByEmail(ctx context.Context, accountID int64, email strin
 }
 
 func (db *DB) UserIDs(ctx context.Context, accountID int64) ([]int64, error) {
-	return db.ids(ctx, `SELECT id FROM extensions WHERE account_id = ? AND type = 'User' ORDER BY id`, accountID)
+	ids, err := through(db.cache, db.cache.users, accountID, func() ([]int64, error) {
+		return db.ids(ctx, `SELECT id FROM extensions WHERE account_id = ? AND type = 'User' ORDER BY id`, accountID)
+	})
+	return slices.Clone(ids), err
 }
 
 // InsertPosts stores many posts in one transaction (seeding and benchmarks), setting their Num
