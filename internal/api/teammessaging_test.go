@@ -742,3 +742,18 @@ func TestTMChatsAndLegacyFilters(t *testing.T) {
 		t.Fatalf("events: %v", events)
 	}
 }
+
+// TestTMEveryoneFollowsTheDirectory: the Everyone chat's members are the account's users as they
+// are now, even after a post has read them.
+func TestTMEveryoneFollowsTheDirectory(t *testing.T) {
+	x := openTM(t)
+	everyone := x.must(x.do("GET", "/everyone", x.ada, nil), 200, "everyone")["id"].(string)
+	x.post(x.ada, everyone, "before")
+	r := x.Do(rctest.Req{Method: "PUT", Path: "/restapi/v1.0/account/~/extension/" + x.alanID, Token: x.ada, JSON: map[string]any{"type": "Department"}})
+	if r.Status != 200 {
+		t.Fatalf("make alan a department: %d %s", r.Status, r.Body)
+	}
+	if got := memberIDs(x.must(x.do("GET", "/chats/"+everyone, x.ada, nil), 200, "everyone")); !slices.Equal(got, sorted(x.adaID, x.graceID)) {
+		t.Fatalf("members after alan became a department: %v", got)
+	}
+}
