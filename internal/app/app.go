@@ -34,6 +34,7 @@ import (
 	"github.com/rcemu/rcemu/internal/specmock"
 	"github.com/rcemu/rcemu/internal/store"
 	"github.com/rcemu/rcemu/internal/store/sqlstore"
+	"github.com/rcemu/rcemu/internal/teammessaging"
 	"github.com/rcemu/rcemu/internal/voice"
 	"github.com/rcemu/rcemu/internal/wsg"
 )
@@ -137,6 +138,7 @@ type App struct {
 	Notify *notify.Service
 	Voice  *voice.Service
 	Limits *ratelimit.Limiter
+	TM     *teammessaging.Service
 	WSG    *wsg.Gateway
 	spec   *specmock.Mock // nil without a spec
 
@@ -183,12 +185,14 @@ func (a *App) Open(ctx context.Context) error {
 	a.Msgs.FaxLog = a.Voice
 	pres := &presence.Service{Store: db, Clock: a.Clock, Bus: a.Bus, Calls: a.Voice}
 	a.WSG = wsg.New(a.Notify, a.Clock, a.Log)
+	a.TM = teammessaging.New(db, a.Clock, a.Bus)
 
 	rt := &restapi.Router{}
 	restapi.RegisterDiscovery(rt, Version, "rcemu")
 	a.OAuth.Register(rt)
 	a.WSG.Register(rt)
-	(&api.Handlers{Directory: &directory.Service{Store: db, Bus: a.Bus, Clock: a.Clock}, Messages: a.Msgs, Notify: a.Notify, Presence: pres, Voice: a.Voice}).Register(rt)
+	(&api.Handlers{Directory: &directory.Service{Store: db, Bus: a.Bus, Clock: a.Clock}, Messages: a.Msgs, Notify: a.Notify, Presence: pres, Voice: a.Voice,
+		TeamMessaging: a.TM}).Register(rt)
 	(&control.Handlers{Backend: a, Log: a.Reqs, Clock: a.Clock, Version: Version, Messages: a.Msgs, Bus: a.Bus,
 		Notify: a.Notify, Voice: a.Voice, Limits: a.Limits}).Register(rt)
 	// Spec-served operations go last: a route a stateful handler already serves keeps its handler.
@@ -279,6 +283,7 @@ func (a *App) Reset(ctx context.Context) error {
 	a.Msgs.Kick() // the messages and their schedule were replaced
 	a.Voice.Reset()
 	a.Limits.Reset()
+	a.TM.Reset()
 	return a.Notify.Reload(ctx)
 }
 
@@ -357,6 +362,7 @@ func (a *App) Import(ctx context.Context, s store.Snapshot) error {
 	a.OAuth.Flush()
 	a.Msgs.Kick() // the messages and their schedule were replaced
 	a.Voice.Reset()
+	a.TM.Reset()
 	return a.Notify.Reload(ctx)
 }
 

@@ -51,6 +51,7 @@ var deliberate = []struct {
 	{"readMessageContent", 200, "text/plain", "text attachments of SMS and pager messages are text/plain, which the spec omits"},
 	{"readMessageContent", 206, "", "Range requests on attachments get 206, which the spec omits"},
 	{"readMessageContent", 200, "text/html", "an MMS part keeps the type its sender gave it, served as a sandboxed download"},
+	{"readGlipPersonNew", 207, "", "comma-separated person ids get the platform's multi-status body, which the spec leaves out"},
 	{"startCallRecording", 201, "application/json", "the platform answers the new recording {id, active}, which ringcentral-call-control reads; the spec documents no body"},
 }
 

@@ -17,7 +17,7 @@ import (
 var dataTables = []string{"accounts", "extensions", "phone_numbers", "apps", "credentials", "sessions", "tokens", "auth_codes",
 	"messages", "attachments", "subscriptions", "deliveries", "presence",
 	"counters", "calls", "call_parties", "call_log", "call_log_numbers", "ringouts", "recordings",
-	"resources"}
+	"resources", "tm_chats", "tm_members", "tm_posts", "tm_favorites", "tm_items"}
 
 func (db *DB) Meta(ctx context.Context, key string) (string, error) {
 	var v string
@@ -35,6 +35,7 @@ func (db *DB) Load(ctx context.Context, d store.Dataset) error {
 	defer db.cache.reset()
 	defer db.msgGen.Add(1)
 	defer db.decoded.clear()
+	defer db.posts.clear()
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		if err := load(ctx, tx, d); err != nil {
 			return err
@@ -105,6 +106,7 @@ func (db *DB) Clear(ctx context.Context) error {
 	defer db.cache.reset()
 	defer db.msgGen.Add(1)
 	defer db.decoded.clear()
+	defer db.posts.clear()
 	return db.tx(ctx, func(tx *sql.Tx) error { return clearTables(ctx, tx) })
 }
 
@@ -185,6 +187,7 @@ func (db *DB) Import(ctx context.Context, s store.Snapshot) error {
 	defer db.cache.reset()
 	defer db.msgGen.Add(1)
 	defer db.decoded.clear()
+	defer db.posts.clear()
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		if err := clearTables(ctx, tx); err != nil {
 			return err
