@@ -29,6 +29,7 @@ import (
 	"github.com/rcemu/rcemu/internal/presence"
 	"github.com/rcemu/rcemu/internal/reqlog"
 	"github.com/rcemu/rcemu/internal/restapi"
+	"github.com/rcemu/rcemu/internal/restapi/faults"
 	"github.com/rcemu/rcemu/internal/restapi/ratelimit"
 	"github.com/rcemu/rcemu/internal/seed"
 	"github.com/rcemu/rcemu/internal/specmock"
@@ -138,6 +139,7 @@ type App struct {
 	Notify *notify.Service
 	Voice  *voice.Service
 	Limits *ratelimit.Limiter
+	Faults *faults.Injector
 	TM     *teammessaging.Service
 	WSG    *wsg.Gateway
 	spec   *specmock.Mock // nil without a spec
@@ -182,6 +184,8 @@ func (a *App) Open(ctx context.Context) error {
 		return fmt.Errorf("rate limits: %w", err)
 	}
 	a.Limits = ratelimit.New(a.Clock, mode)
+	a.Faults = faults.New(1)
+	a.Notify.TimeoutFault = a.Faults.WebhookTimeout
 	a.Msgs.FaxLog = a.Voice
 	pres := &presence.Service{Store: db, Clock: a.Clock, Bus: a.Bus, Calls: a.Voice}
 	a.WSG = wsg.New(a.Notify, a.Clock, a.Log)
@@ -194,14 +198,14 @@ func (a *App) Open(ctx context.Context) error {
 	(&api.Handlers{Directory: &directory.Service{Store: db, Bus: a.Bus, Clock: a.Clock}, Messages: a.Msgs, Notify: a.Notify, Presence: pres, Voice: a.Voice,
 		TeamMessaging: a.TM}).Register(rt)
 	(&control.Handlers{Backend: a, Log: a.Reqs, Clock: a.Clock, Version: Version, Messages: a.Msgs, Bus: a.Bus,
-		Notify: a.Notify, Voice: a.Voice, Limits: a.Limits}).Register(rt)
+		Notify: a.Notify, Voice: a.Voice, Limits: a.Limits, Faults: a.Faults, Sockets: a.WSG}).Register(rt)
 	// Spec-served operations go last: a route a stateful handler already serves keeps its handler.
 	if err := a.openSpec(ctx, rt); err != nil {
 		db.Close()
 		return err
 	}
 	a.handler = &restapi.Server{Router: rt, Auth: a.OAuth, Log: a.Log, Clock: a.Clock, MaxBody: a.Config.MaxBody,
-		Observe: a.Reqs.Add, Limits: a.Limits}
+		Observe: a.Reqs.Add, Limits: a.Limits, Faults: a.Faults}
 	a.WSG.Handler = a.handler
 
 	ln, err := net.Listen("tcp", a.Config.Addr)
@@ -283,6 +287,7 @@ func (a *App) Reset(ctx context.Context) error {
 	a.Msgs.Kick() // the messages and their schedule were replaced
 	a.Voice.Reset()
 	a.Limits.Reset()
+	a.Faults.Clear()
 	a.TM.Reset()
 	return a.Notify.Reload(ctx)
 }

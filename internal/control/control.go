@@ -19,6 +19,7 @@ import (
 	"github.com/rcemu/rcemu/internal/rc"
 	"github.com/rcemu/rcemu/internal/reqlog"
 	"github.com/rcemu/rcemu/internal/restapi"
+	"github.com/rcemu/rcemu/internal/restapi/faults"
 	"github.com/rcemu/rcemu/internal/restapi/query"
 	"github.com/rcemu/rcemu/internal/restapi/ratelimit"
 	"github.com/rcemu/rcemu/internal/store"
@@ -52,6 +53,13 @@ type Handlers struct {
 	Notify   *notify.Service
 	Voice    *voice.Service
 	Limits   *ratelimit.Limiter
+	Faults   *faults.Injector
+	Sockets  Sockets
+}
+
+// Sockets drops WebSocket connections (the gateway does it).
+type Sockets interface {
+	Disconnect(clientID string) int
 }
 
 // Register adds the control routes.
@@ -62,6 +70,12 @@ func (h *Handlers) Register(rt *restapi.Router) {
 	rt.Handle("GET", Prefix+"/state", h.export, o)
 	rt.Handle("PUT", Prefix+"/state", h.importState, o)
 	rt.Handle("POST", Prefix+"/state", h.importState, o)
+	rt.Handle("GET", Prefix+"/faults", h.listFaults, o)
+	rt.Handle("POST", Prefix+"/faults", h.addFault, o)
+	rt.Handle("PUT", Prefix+"/faults", h.seedFaults, o)
+	rt.Handle("DELETE", Prefix+"/faults", h.clearFaults, o)
+	rt.Handle("DELETE", Prefix+"/faults/{faultId}", h.deleteFault, o)
+	rt.Handle("POST", Prefix+"/faults/websocket-disconnect", h.disconnectWebSockets, o)
 	rt.Handle("GET", Prefix+"/rate-limits", h.getRateLimits, o)
 	rt.Handle("PUT", Prefix+"/rate-limits", h.putRateLimits, o)
 	rt.Handle("DELETE", Prefix+"/rate-limits", h.resetRateLimits, o)

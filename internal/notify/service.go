@@ -52,6 +52,9 @@ type Service struct {
 	BaseURL func() string
 	// StrictHTTPS refuses plain http:// WebHook addresses, as the platform does.
 	StrictHTTPS bool
+	// TimeoutFault, when set, says a delivery to an address is to time out without being sent
+	// (the control plane's WebHook faults).
+	TimeoutFault func(address string) bool
 	// WS delivers to WebSocket sessions; set by the gateway.
 	WS WSSender
 	// FirstRetry and MaxRetry bound the backoff between delivery attempts.

@@ -201,6 +201,9 @@ func (s *Service) target(address string) *hookhttp.Target {
 	return t
 }
 
+// errInjectedTimeout is a delivery the control plane made time out.
+var errInjectedTimeout = errors.New("read: i/o timeout (a fault injected by rcemu: the receiver did not answer)")
+
 // attempt POSTs one notification as the platform does and logs the attempt; made is false if
 // the service stopped before the request could go out.
 func (s *Service) attempt(sub rc.Subscription, d *rc.Delivery) (ok bool, reason string, made bool) {
@@ -209,7 +212,10 @@ func (s *Service) attempt(sub rc.Subscription, d *rc.Delivery) (ok bool, reason 
 	start := time.Now()
 	var buf [6]hookhttp.Header
 	hs := deliveryHeaders(&buf, sub.DeliveryMode.VerificationToken)
-	if t := s.target(sub.DeliveryMode.Address); t != nil {
+	if s.TimeoutFault != nil && s.TimeoutFault(sub.DeliveryMode.Address) {
+		err = errInjectedTimeout
+		start = start.Add(-DeliveryTimeout) // it counts as the timeout it stands for
+	} else if t := s.target(sub.DeliveryMode.Address); t != nil {
 		res, err = s.hooks.Post(t, hs, d.Body)
 	} else {
 		res, err = s.post(sub.DeliveryMode.Address, hs, d.Body)

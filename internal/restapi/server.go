@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/rcemu/rcemu/internal/rc"
 	"github.com/rcemu/rcemu/internal/restapi/apierror"
+	"github.com/rcemu/rcemu/internal/restapi/faults"
 	"github.com/rcemu/rcemu/internal/restapi/query"
 	"github.com/rcemu/rcemu/internal/restapi/ratelimit"
 )
@@ -55,7 +57,12 @@ type Server struct {
 	Observe func(Entry)
 	// Limits counts requests per throttling group; nil counts nothing.
 	Limits *ratelimit.Limiter
+	// Faults fails the calls its rules match; nil fails none.
+	Faults *faults.Injector
 }
+
+// errDrop asks ServeHTTP to close the connection without an answer.
+var errDrop = errors.New("restapi: fault: drop the connection")
 
 // DefaultMaxBody is the platform's most common x-request-max-body-size (SMS: 10 MB).
 const DefaultMaxBody = 10 << 20
@@ -123,6 +130,15 @@ func (s *Server) ServeHTTP(hw http.ResponseWriter, hr *http.Request) {
 	}
 
 	route, err := s.serve(w, req)
+	if errors.Is(err, errDrop) {
+		if conn, _, herr := http.NewResponseController(hw).Hijack(); herr == nil {
+			conn.Close()
+			w.status, err = 499, nil // for the request log: the client got no answer
+		} else {
+			// Not a connection of our own (a request over the WebSocket): the nearest failure.
+			err = &rc.Error{Status: 503, Code: "CMN-201", TopCode: "CMN-201", Message: "Service Temporary Unavailable"}
+		}
+	}
 	if err != nil {
 		e := rc.AsError(err)
 		if e.Status >= 500 {
@@ -252,7 +268,55 @@ func (s *Server) serve(w *statusWriter, r *Request) (route *Route, err error) {
 	if err := s.throttle(w, r, route); err != nil {
 		return route, err
 	}
+	if err := s.fault(r, route); err != nil {
+		return route, err
+	}
 	return route, route.Handler(w, r)
+}
+
+// fault applies the first fault rule that matches the call: a delay, then an error answer or a
+// dropped connection (or, after a delay alone, the call as usual).
+func (s *Server) fault(r *Request, route *Route) error {
+	if s.Faults == nil || route.Internal || s.Faults.Empty() {
+		return nil
+	}
+	app, _ := caller(r)
+	f, ok := s.Faults.Match(r.Method, r.URL.Path, route.Operation, app)
+	if !ok {
+		return nil
+	}
+	if d := f.Latency(); d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return r.Context().Err()
+		}
+	}
+	switch {
+	case f.Drop:
+		return errDrop
+	case f.Status != 0:
+		e := &rc.Error{Status: f.Status, Code: f.ErrorCode, TopCode: f.ErrorCode, Message: f.Message}
+		if f.Status == http.StatusTooManyRequests || f.Status == http.StatusServiceUnavailable {
+			e.Header = map[string][]string{"Retry-After": {"60"}}
+		}
+		return e
+	}
+	return nil
+}
+
+// caller is the app and extension a request counts for: the token's, or for the OAuth
+// endpoints (before a user is known) the app of the Basic credentials or the form's client_id.
+func caller(r *Request) (string, int64) {
+	if p := r.Principal; p != nil {
+		return p.ClientID, p.ExtensionID
+	}
+	if id, _, ok := r.BasicAuth(); ok {
+		return id, 0
+	}
+	return r.Form.Get("client_id"), 0
 }
 
 // throttle counts the request in its operation's throttling group, per app and user (per app
@@ -262,18 +326,7 @@ func (s *Server) throttle(w http.ResponseWriter, r *Request, route *Route) error
 	if s.Limits == nil || route.Group == "" {
 		return nil
 	}
-	var app string
-	var ext int64
-	switch p := r.Principal; {
-	case p != nil:
-		app, ext = p.ClientID, p.ExtensionID
-	default:
-		if id, _, ok := r.BasicAuth(); ok {
-			app = id
-		} else {
-			app = r.Form.Get("client_id") // a public app's token request, when it was parsed
-		}
-	}
+	app, ext := caller(r)
 	d, ok := s.Limits.Take(app, ext, route.Operation, route.Group)
 	if !ok {
 		return nil

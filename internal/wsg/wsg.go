@@ -563,3 +563,21 @@ func (g *Gateway) Close() {
 	closing.Wait()
 	<-done
 }
+
+// Disconnect drops the sockets of an app's sessions (every app's for ""), abruptly, as a
+// network failure does: no close frame, the sessions stay resumable with their wsc token for
+// RecoveryTimeout. It returns how many sockets it dropped.
+func (g *Gateway) Disconnect(clientID string) int {
+	g.mu.Lock()
+	var drop []*link
+	for l, s := range g.links {
+		if s != nil && (clientID == "" || (s.principal != nil && s.principal.ClientID == clientID)) {
+			drop = append(drop, l)
+		}
+	}
+	g.mu.Unlock()
+	for _, l := range drop {
+		_ = l.c.CloseNow()
+	}
+	return len(drop)
+}
