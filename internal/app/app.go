@@ -27,6 +27,7 @@ import (
 	"github.com/rcemu/rcemu/internal/notify"
 	"github.com/rcemu/rcemu/internal/oauth"
 	"github.com/rcemu/rcemu/internal/presence"
+	"github.com/rcemu/rcemu/internal/report"
 	"github.com/rcemu/rcemu/internal/reqlog"
 	"github.com/rcemu/rcemu/internal/restapi"
 	"github.com/rcemu/rcemu/internal/restapi/faults"
@@ -290,6 +291,21 @@ func (a *App) Reset(ctx context.Context) error {
 	a.Faults.Clear()
 	a.TM.Reset()
 	return a.Notify.Reload(ctx)
+}
+
+// Report grades every app that called rcemu against the platform's production review.
+func (a *App) Report(ctx context.Context) (report.Report, error) {
+	apps, err := a.Store.Apps(ctx)
+	if err != nil {
+		return report.Report{}, err
+	}
+	info := map[string]report.AppInfo{}
+	for _, ap := range apps {
+		info[ap.ClientID] = report.AppInfo{Name: ap.Name, Permissions: ap.Scopes}
+	}
+	counts, _ := a.Limits.Counts()
+	return report.Build(report.Input{Mode: a.Limits.Mode().String(), Usages: a.Reqs.Usages(), UserAgents: a.Reqs.Report(),
+		Counts: counts, Apps: info}), nil
 }
 
 // SaveSnapshot keeps the whole state under a name (replacing a snapshot of that name).

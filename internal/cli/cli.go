@@ -30,6 +30,7 @@ Usage:
                           permissions (flags: rcemu spec coverage -h)
   rcemu spec fetch        fetch RingCentral's OpenAPI spec from the npm registry into the user
                           cache and print where it is (flags: rcemu spec fetch -h)
+  rcemu report [flags]    print the graduation report of a running rcemu (flags: rcemu report -h)
   rcemu version           print the version
 `
 
@@ -47,6 +48,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = creds(ctx, args, getenv, stdout, stderr)
 	case "spec":
 		err = specCmd(ctx, args, getenv, stdout, stderr)
+	case "report":
+		err = reportCmd(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "rcemu", app.Version)
 	case "help":

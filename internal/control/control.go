@@ -17,6 +17,7 @@ import (
 	"github.com/rcemu/rcemu/internal/messaging"
 	"github.com/rcemu/rcemu/internal/notify"
 	"github.com/rcemu/rcemu/internal/rc"
+	"github.com/rcemu/rcemu/internal/report"
 	"github.com/rcemu/rcemu/internal/reqlog"
 	"github.com/rcemu/rcemu/internal/restapi"
 	"github.com/rcemu/rcemu/internal/restapi/faults"
@@ -35,6 +36,7 @@ type Backend interface {
 	Export(ctx context.Context) (store.Snapshot, error)
 	Import(ctx context.Context, s store.Snapshot) error
 	Credentials(ctx context.Context, serverURL string) (credentials.Credentials, error)
+	Report(ctx context.Context) (report.Report, error)
 	SaveSnapshot(ctx context.Context, name string) (store.SnapshotInfo, error)
 	RestoreSnapshot(ctx context.Context, name string) error
 	Snapshot(ctx context.Context, name string) (store.Snapshot, error)
@@ -70,6 +72,7 @@ func (h *Handlers) Register(rt *restapi.Router) {
 	rt.Handle("GET", Prefix+"/state", h.export, o)
 	rt.Handle("PUT", Prefix+"/state", h.importState, o)
 	rt.Handle("POST", Prefix+"/state", h.importState, o)
+	rt.Handle("GET", Prefix+"/report", h.report, o)
 	rt.Handle("GET", Prefix+"/faults", h.listFaults, o)
 	rt.Handle("POST", Prefix+"/faults", h.addFault, o)
 	rt.Handle("PUT", Prefix+"/faults", h.seedFaults, o)

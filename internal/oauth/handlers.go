@@ -143,6 +143,7 @@ func (s *Service) handleToken(w http.ResponseWriter, r *restapi.Request) error {
 	if grant == "" {
 		return oauthMissing("grant_type")
 	}
+	r.Grant = grant
 	switch grant {
 	case rc.GrantJWT, rc.GrantPassword, rc.GrantAuthorizationCode, rc.GrantRefreshToken:
 	default:

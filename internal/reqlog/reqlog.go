@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/rcemu/rcemu/internal/restapi"
 	"github.com/rcemu/rcemu/internal/ring"
@@ -24,6 +25,43 @@ type app struct {
 	agents    map[string]int // agent → requests; whether it conforms is worked out in Report
 	missing   int
 	instances map[string]map[string]bool // session → agents seen
+	usage     Usage
+	// waitUntil is, per extension and group, when a 429's Retry-After allows the next call.
+	waitUntil map[waitKey]time.Time
+}
+
+type waitKey struct {
+	ext   int64
+	group string
+}
+
+// Usage is what an app did, for the graduation report.
+type Usage struct {
+	ClientID   string            `json:"clientId"`
+	Requests   int               `json:"requests"`
+	Operations map[string]*OpUse `json:"operations"`
+	// Logins are token requests with a password, JWT or authorization code; Refreshes with a
+	// refresh token.
+	Logins    int `json:"logins"`
+	Refreshes int `json:"refreshes"`
+	// Subscriptions counts subscriptions created.
+	Subscriptions int `json:"subscriptions"`
+	// Refused429 counts 429 answers; Early the calls of the same user and group made before the
+	// Retry-After of one had passed; Honoured those made after.
+	Refused429 int `json:"rateLimited"`
+	Early      int `json:"earlyRetries"`
+	Honoured   int `json:"honouredRetries"`
+}
+
+// OpUse is one operation's calls by an app.
+type OpUse struct {
+	Operation     string `json:"operationId"`
+	Group         string `json:"throttlingGroup,omitempty"`
+	AppPermission string `json:"appPermission,omitempty"`
+	Calls         int    `json:"calls"`
+	ClientErrors  int    `json:"clientErrors"` // 4xx other than 429
+	ServerErrors  int    `json:"serverErrors"`
+	Refused       int    `json:"refusedPermission"` // 403 CMN-401: the app lacks the permission
 }
 
 // New keeps the last size requests.
@@ -45,10 +83,12 @@ func (l *Log) Add(e restapi.Entry) {
 	defer l.mu.Unlock()
 	a := l.apps[e.ClientID]
 	if a == nil {
-		a = &app{agents: map[string]int{}, instances: map[string]map[string]bool{}}
+		a = &app{agents: map[string]int{}, instances: map[string]map[string]bool{}, waitUntil: map[waitKey]time.Time{},
+			usage: Usage{ClientID: e.ClientID, Operations: map[string]*OpUse{}}}
 		l.apps[e.ClientID] = a
 	}
 	a.requests++
+	a.use(e)
 	if e.UserAgent == "" {
 		a.missing++
 		return
@@ -64,6 +104,78 @@ func (l *Log) Add(e restapi.Entry) {
 		}
 		seen[e.UserAgent] = true
 	}
+}
+
+// use counts a request in the app's usage.
+func (a *app) use(e restapi.Entry) {
+	u := &a.usage
+	u.Requests++
+	if e.Operation != "" {
+		op := u.Operations[e.Operation]
+		if op == nil {
+			op = &OpUse{Operation: e.Operation, Group: e.Group, AppPermission: e.AppPermission}
+			u.Operations[e.Operation] = op
+		}
+		op.Calls++
+		switch {
+		case e.Status == 403 && e.ErrorCode == "CMN-401":
+			op.Refused++
+		case e.Status >= 500:
+			op.ServerErrors++
+		case e.Status >= 400 && e.Status != 429:
+			op.ClientErrors++
+		}
+	}
+	switch e.Grant {
+	case "":
+	case "refresh_token":
+		u.Refreshes++
+	default:
+		if e.Status == 200 {
+			u.Logins++
+		}
+	}
+	if e.Operation == "createSubscription" && e.Status == 200 {
+		u.Subscriptions++
+	}
+	if e.Group == "" {
+		return
+	}
+	k := waitKey{e.ExtensionID, e.Group}
+	if until, ok := a.waitUntil[k]; ok {
+		if e.Time.Before(until) {
+			u.Early++
+		} else {
+			u.Honoured++
+			delete(a.waitUntil, k)
+		}
+	}
+	if e.Status == 429 {
+		u.Refused429++
+		wait := time.Duration(e.RetryAfter) * time.Second
+		if wait <= 0 {
+			wait = 30 * time.Second // what the platform's guide tells clients to assume
+		}
+		a.waitUntil[k] = e.Time.Add(wait)
+	}
+}
+
+// Usages returns every app's usage, in client-id order.
+func (l *Log) Usages() []Usage {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]Usage, 0, len(l.apps))
+	for _, a := range l.apps {
+		u := a.usage
+		u.Operations = make(map[string]*OpUse, len(a.usage.Operations))
+		for k, v := range a.usage.Operations {
+			c := *v
+			u.Operations[k] = &c
+		}
+		out = append(out, u)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ClientID < out[j].ClientID })
+	return out
 }
 
 // Recent returns up to limit entries, newest first.

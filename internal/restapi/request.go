@@ -34,6 +34,8 @@ type Request struct {
 	ExtensionID int64
 	// ClientID is the calling app, as authentication found it; OAuth handlers set it themselves.
 	ClientID string
+	// Grant is the OAuth grant type of a token request, which its handler notes for the report.
+	Grant string
 	// Now is the emulator's time when the request arrived; one request sees one instant.
 	Now  time.Time
 	base string

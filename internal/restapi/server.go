@@ -44,6 +44,14 @@ type Entry struct {
 	// UserAgentHeader says where UserAgent came from: "X-User-Agent", "User-Agent" or "".
 	UserAgentHeader string        `json:"userAgentHeader,omitempty"`
 	Duration        time.Duration `json:"durationNs"`
+	// What the graduation report reads: the operation and its throttling group and app
+	// permission, the extension, the OAuth grant of a token request, a 429's Retry-After.
+	Operation     string `json:"operationId,omitempty"`
+	Group         string `json:"throttlingGroup,omitempty"`
+	AppPermission string `json:"-"`
+	ExtensionID   int64  `json:"-"`
+	Grant         string `json:"grantType,omitempty"`
+	RetryAfter    int    `json:"-"`
 }
 
 // Server applies the conventions to every request and dispatches to the router.
@@ -169,7 +177,14 @@ func (s *Server) ServeHTTP(hw http.ResponseWriter, hr *http.Request) {
 			Query: hr.URL.RawQuery, Status: status, ErrorCode: w.code, ClientID: req.ClientID,
 			UserAgent: ua, UserAgentHeader: uaHeader, Duration: time.Since(start)}
 		if req.Principal != nil {
-			e.SessionID = req.Principal.SessionID
+			e.SessionID, e.ExtensionID = req.Principal.SessionID, req.Principal.ExtensionID
+		}
+		if route != nil {
+			e.Operation, e.Group, e.AppPermission = route.Operation, route.Group, route.AppPermission
+		}
+		e.Grant = req.Grant
+		if status == http.StatusTooManyRequests {
+			e.RetryAfter, _ = strconv.Atoi(w.Header().Get("Retry-After"))
 		}
 		s.Observe(e)
 	}

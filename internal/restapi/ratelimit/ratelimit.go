@@ -91,6 +91,7 @@ type bucket struct {
 	penalty time.Time // refused until then
 	count   int64     // requests seen
 	limited int64     // requests over the limit
+	peak    int       // the most requests a window held
 }
 
 // Limiter counts requests per app, user and group.
@@ -182,7 +183,9 @@ func (l *Limiter) Take(app string, ext int64, operation, group string) (Decision
 	}
 	b.hits[b.next] = now
 	b.next = (b.next + 1) % len(b.hits)
-	d.Remaining = g.Limit - b.inWindow(now, g.Window)
+	n := b.inWindow(now, g.Window)
+	b.peak = max(b.peak, n)
+	d.Remaining = g.Limit - n
 	return d, true
 }
 
@@ -229,6 +232,7 @@ type Count struct {
 	Requests  int64  `json:"requests"`
 	Limited   int64  `json:"limited"`
 	InWindow  int    `json:"inWindow"`
+	Peak      int    `json:"peak"` // the most requests one window held
 }
 
 // Counts lists every tally, and the trips still pending.
@@ -239,7 +243,7 @@ func (l *Limiter) Counts() ([]Count, []Trip) {
 	out := make([]Count, 0, len(l.b))
 	for k, b := range l.b {
 		out = append(out, Count{App: k.app, Extension: k.ext, Group: k.group, Requests: b.count, Limited: b.limited,
-			InWindow: b.inWindow(now, Groups[k.group].Window)})
+			InWindow: b.inWindow(now, Groups[k.group].Window), Peak: b.peak})
 	}
 	return out, append([]Trip(nil), l.trips...)
 }
