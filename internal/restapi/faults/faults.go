@@ -11,6 +11,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -109,6 +110,7 @@ func (r *Rule) Check() error {
 // Injector holds the rules.
 type Injector struct {
 	mu    sync.Mutex
+	count atomic.Int32 // len(rules), read without the lock on every call
 	rules []*Rule
 	seed  uint64
 	rng   *rand.Rand
@@ -139,6 +141,7 @@ func (i *Injector) Add(r Rule) (Rule, error) {
 	i.next++
 	r.ID = fmt.Sprintf("fault-%d", i.next)
 	i.rules = append(i.rules, &r)
+	i.count.Store(int32(len(i.rules)))
 	return r, nil
 }
 
@@ -160,6 +163,7 @@ func (i *Injector) Remove(id string) bool {
 	for k, r := range i.rules {
 		if r.ID == id {
 			i.rules = append(i.rules[:k], i.rules[k+1:]...)
+			i.count.Store(int32(len(i.rules)))
 			return true
 		}
 	}
@@ -170,15 +174,12 @@ func (i *Injector) Remove(id string) bool {
 func (i *Injector) Clear() {
 	i.mu.Lock()
 	i.rules = nil
+	i.count.Store(0)
 	i.mu.Unlock()
 }
 
 // Empty says there is no rule: the conventions layer skips Match then.
-func (i *Injector) Empty() bool {
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	return len(i.rules) == 0
-}
+func (i *Injector) Empty() bool { return i.count.Load() == 0 }
 
 // Match returns the first rule that fails this call, counting it. A rule whose calls are used
 // up is removed.
@@ -207,6 +208,7 @@ func (i *Injector) fire(k int, r *Rule) bool {
 		r.Left--
 		if r.Left == 0 {
 			i.rules = append(i.rules[:k], i.rules[k+1:]...)
+			i.count.Store(int32(len(i.rules)))
 		}
 	}
 	return true
