@@ -54,6 +54,24 @@ func New(s store.Store, clock rc.Clock, keys Keys) *Service {
 	return &Service{store: s, clock: clock, keys: keys, cache: make(map[string]*rc.Principal)}
 }
 
+// maxCachedCallers bounds the callers kept by access token: an app that logs in again and
+// again leaves a token behind each time.
+const maxCachedCallers = 4096
+
+// sweep drops the callers of expired tokens, and all of them if that frees too little; the
+// store answers for a dropped one. With s.mu held.
+func (s *Service) sweep() {
+	now := s.clock.Now()
+	for tok, p := range s.cache {
+		if !now.Before(p.ExpiresAt) {
+			delete(s.cache, tok)
+		}
+	}
+	if len(s.cache) >= maxCachedCallers*3/4 {
+		s.cache = make(map[string]*rc.Principal)
+	}
+}
+
 // Flush forgets cached callers; the control plane calls it when the state is replaced.
 func (s *Service) Flush() {
 	s.mu.Lock()
@@ -118,6 +136,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*rc.Principal
 		SessionID: sess.ID, Admin: ext.Admin, Scopes: strings.Fields(sess.Scope), ExpiresAt: t.ExpiresAt,
 		AllPermissions: err == nil && len(app.Scopes) == 0}
 	s.mu.Lock()
+	if len(s.cache) >= maxCachedCallers {
+		s.sweep()
+	}
 	s.cache[token] = p
 	s.mu.Unlock()
 	return p, nil

@@ -65,8 +65,9 @@ type Store interface {
 	PutResource(ctx context.Context, r Record) error
 	// Resource and ListResources return records with Raw set.
 	Resource(ctx context.Context, collection, id string) (Record, error)
-	// ListResources lists a collection's records, oldest first.
-	ListResources(ctx context.Context, collection string) ([]Record, error)
+	// ListResources lists limit of a collection's records from offset (all of them for limit
+	// < 0), oldest first, and how many it holds.
+	ListResources(ctx context.Context, collection string, offset, limit int) ([]Record, int, error)
 	// DeleteResource removes a record; ErrNotFound if there is none.
 	DeleteResource(ctx context.Context, collection, id string) error
 	// ReserveIDs reserves n consecutive serial numbers and returns the first.
@@ -332,7 +333,11 @@ type Filter map[string][]string
 
 // List returns a page of a collection's records that match f, and how many match in all.
 func (s *Service) List(ctx context.Context, collection string, f Filter, offset, limit int) ([]Record, int, error) {
-	all, err := s.store.ListResources(ctx, collection)
+	if len(f) == 0 {
+		// The store pages: a list costs its page, not the collection.
+		return s.store.ListResources(ctx, collection, offset, limit)
+	}
+	all, _, err := s.store.ListResources(ctx, collection, 0, -1)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -341,16 +346,13 @@ func (s *Service) List(ctx context.Context, collection string, f Filter, offset,
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	hits := all
-	if len(keys) > 0 {
-		hits = nil
-		for _, r := range all {
-			if err := r.decode(); err != nil {
-				return nil, 0, err
-			}
-			if matches(r.Data, f, keys) {
-				hits = append(hits, r)
-			}
+	var hits []Record
+	for _, r := range all {
+		if err := r.decode(); err != nil {
+			return nil, 0, err
+		}
+		if matches(r.Data, f, keys) {
+			hits = append(hits, r)
 		}
 	}
 	total := len(hits)

@@ -94,7 +94,8 @@ type decodedMessages struct {
 	m  map[int64]rc.Message
 }
 
-const maxDecoded = 20000
+// A few thousand cover the pages apps read again and again; more would only hold memory.
+const maxDecoded = 4096
 
 func (d *decodedMessages) get(id, seq int64) (rc.Message, bool) {
 	d.mu.Lock()

@@ -41,27 +41,31 @@ func (db *DB) Resource(ctx context.Context, collection, id string) (resources.Re
 	return scanResource(collection, id, created, modified, data)
 }
 
-func (db *DB) ListResources(ctx context.Context, collection string) ([]resources.Record, error) {
+func (db *DB) ListResources(ctx context.Context, collection string, offset, limit int) ([]resources.Record, int, error) {
+	var total int
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM resources WHERE collection = ? AND id != ''`, collection).Scan(&total); err != nil {
+		return nil, 0, err
+	}
 	rows, err := db.r.QueryContext(ctx, `SELECT id, created_ms, modified_ms, data FROM resources WHERE collection = ? AND id != ''
-		ORDER BY rowid`, collection)
+		ORDER BY rowid LIMIT ? OFFSET ?`, collection, limit, offset)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer rows.Close()
-	var out []resources.Record
+	out := []resources.Record{}
 	for rows.Next() {
 		var id, data string
 		var created, modified int64
 		if err := rows.Scan(&id, &created, &modified, &data); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		r, err := scanResource(collection, id, created, modified, data)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	return out, total, rows.Err()
 }
 
 func (db *DB) DeleteResource(ctx context.Context, collection, id string) error {

@@ -8,6 +8,9 @@ CREATE TABLE resources (
 	data        TEXT NOT NULL,
 	PRIMARY KEY (collection, id)
 );
+-- A collection's records in creation order (an index on a column is ordered by rowid within a
+-- value), so that a page of a list reads only that page.
+CREATE INDEX resources_order ON resources (collection);
 
 -- Named snapshots of the whole state (the control plane's /_rcemu/snapshots): kept across
 -- resets, which is what they are for.
