@@ -313,4 +313,3 @@ func fds(pid int) int {
 	}
 	return len(ents)
 }
-
