@@ -33,6 +33,8 @@ func TestLayers(t *testing.T) {
 		"hookhttp":         {mod, "net/http"}, // it exists to do without net/http
 		"voice":            {mod + "restapi", mod + "api", mod + "store/sqlstore", "net/http", "database/sql"},
 		"audio":            {mod, "net/http"},
+		"addressbook":      {mod + "restapi", mod + "api", mod + "store/sqlstore", "net/http", "database/sql"},
+		"companydir":       {mod + "restapi", mod + "api", mod + "store/sqlstore", "net/http", "database/sql"},
 		"specfetch":        {mod + "restapi", mod + "api", mod + "store", "database/sql"},
 	}
 	checked := 0

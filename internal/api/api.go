@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/rcemu/rcemu/internal/addressbook"
+	"github.com/rcemu/rcemu/internal/companydir"
 	"github.com/rcemu/rcemu/internal/directory"
 	"github.com/rcemu/rcemu/internal/messaging"
 	"github.com/rcemu/rcemu/internal/notify"
@@ -19,11 +21,13 @@ import (
 
 // Handlers serves the stateful resources.
 type Handlers struct {
-	Directory *directory.Service
-	Messages  *messaging.Service
-	Notify    *notify.Service
-	Presence  *presence.Service
-	Voice     *voice.Service
+	Directory        *directory.Service
+	AddressBook      *addressbook.Service
+	CompanyDirectory *companydir.Service
+	Messages         *messaging.Service
+	Notify           *notify.Service
+	Presence         *presence.Service
+	Voice            *voice.Service
 }
 
 const v1 = "/restapi/v1.0"
@@ -43,6 +47,8 @@ func (h *Handlers) Register(rt *restapi.Router) {
 	h.registerMessages(rt)
 	h.registerNotifications(rt)
 	h.registerVoice(rt)
+	h.registerAddressBook(rt)
+	h.registerCompanyDirectory(rt)
 }
 
 func (h *Handlers) readAccountInfo(w http.ResponseWriter, r *restapi.Request) error {

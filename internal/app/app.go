@@ -16,8 +16,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rcemu/rcemu/internal/addressbook"
 	"github.com/rcemu/rcemu/internal/api"
 	"github.com/rcemu/rcemu/internal/clock"
+	"github.com/rcemu/rcemu/internal/companydir"
 	"github.com/rcemu/rcemu/internal/config"
 	"github.com/rcemu/rcemu/internal/control"
 	"github.com/rcemu/rcemu/internal/credentials"
@@ -180,7 +182,8 @@ func (a *App) Open(ctx context.Context) error {
 	restapi.RegisterDiscovery(rt, Version, "rcemu")
 	a.OAuth.Register(rt)
 	a.WSG.Register(rt)
-	(&api.Handlers{Directory: &directory.Service{Store: db, Bus: a.Bus, Clock: a.Clock}, Messages: a.Msgs, Notify: a.Notify, Presence: pres, Voice: a.Voice}).Register(rt)
+	(&api.Handlers{Directory: &directory.Service{Store: db, Bus: a.Bus, Clock: a.Clock}, Messages: a.Msgs, Notify: a.Notify, Presence: pres, Voice: a.Voice,
+		AddressBook: addressbook.New(db, a.Clock), CompanyDirectory: companydir.New(db)}).Register(rt)
 	(&control.Handlers{Backend: a, Log: a.Reqs, Clock: a.Clock, Version: Version, Messages: a.Msgs, Bus: a.Bus,
 		Notify: a.Notify, Voice: a.Voice}).Register(rt)
 	// Spec-served operations go last: a route a stateful handler already serves keeps its handler.

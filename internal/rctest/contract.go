@@ -51,6 +51,16 @@ var deliberate = []struct {
 	{"readMessageContent", 200, "text/plain", "text attachments of SMS and pager messages are text/plain, which the spec omits"},
 	{"readMessageContent", 206, "", "Range requests on attachments get 206, which the spec omits"},
 	{"readMessageContent", 200, "text/html", "an MMS part keeps the type its sender gave it, served as a sandboxed download"},
+	{"readContact", 207, "", "a bulk read answers 207 Multi-Status, as the batch-request guide describes; the operation lists 200 only"},
+	{"deleteContact", 207, "", "a bulk delete with a failed part answers 207, as the batch-request guide describes"},
+	{"listDirectoryEntries", 400, "", "the spec's ADGError enum lists Java renderings of the codes (ErrorCode{code='ADG-121', ...}); rcemu sends the code itself"},
+	{"searchDirectoryEntries", 400, "", "the spec's ADGError enum lists Java renderings of the codes (ErrorCode{code='ADG-121', ...}); rcemu sends the code itself"},
+	{"readDirectoryEntry", 400, "", "the spec's ADGError enum lists Java renderings of the codes (ErrorCode{code='ADG-121', ...}); rcemu sends the code itself"},
+	{"readDirectoryEntry", 404, "", "the spec's ADGError enum lists Java renderings of the codes (ErrorCode{code='ADG-121', ...}); rcemu sends the code itself"},
+	{"readDirectoryFederation", 400, "", "the spec's ADGError enum lists Java renderings of the codes (ErrorCode{code='ADG-121', ...}); rcemu sends the code itself"},
+	{"readDirectoryFederation", 404, "", "the spec's ADGError enum lists Java renderings of the codes (ErrorCode{code='ADG-121', ...}); rcemu sends the code itself"},
+	{"listDirectoryEntries", 304, "", "If-None-Match with the current ETag answers 304, as the platform does; the spec lists the header, not the status"},
+	{"readDirectoryEntry", 304, "", "If-None-Match with the current ETag answers 304, as for the list"},
 	{"startCallRecording", 201, "application/json", "the platform answers the new recording {id, active}, which ringcentral-call-control reads; the spec documents no body"},
 }
 

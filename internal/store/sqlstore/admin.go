@@ -16,7 +16,8 @@ import (
 // order and deletes in reverse order respect the foreign keys.
 var dataTables = []string{"accounts", "extensions", "phone_numbers", "apps", "credentials", "sessions", "tokens", "auth_codes",
 	"messages", "attachments", "subscriptions", "deliveries", "presence",
-	"counters", "calls", "call_parties", "call_log", "ringouts", "recordings"}
+	"counters", "calls", "call_parties", "call_log", "ringouts", "recordings",
+	"contacts", "favorites"}
 
 func (db *DB) Meta(ctx context.Context, key string) (string, error) {
 	var v string
@@ -42,6 +43,9 @@ func (db *DB) Load(ctx context.Context, d store.Dataset) error {
 			return err
 		}
 		if err := insertRecordings(ctx, tx, d.CallRecordings); err != nil {
+			return err
+		}
+		if err := insertContacts(ctx, tx, d.Contacts); err != nil {
 			return err
 		}
 		return insertMessages(ctx, tx, d.Messages)

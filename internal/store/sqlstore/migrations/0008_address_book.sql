@@ -1,0 +1,25 @@
+-- Personal contacts. A deleted contact keeps its row (deleted = 1) so that address-book sync can
+-- report it; lists skip it.
+CREATE TABLE contacts (
+	id           INTEGER PRIMARY KEY,
+	account_id   INTEGER NOT NULL,
+	extension_id INTEGER NOT NULL,
+	first_name   TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
+	last_name    TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
+	company      TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
+	phones       TEXT NOT NULL DEFAULT '', -- ",+16505550101,+14155550102," for the phoneNumber filter
+	deleted      INTEGER NOT NULL DEFAULT 0,
+	seq          INTEGER NOT NULL, -- change order, for address-book sync
+	data         TEXT NOT NULL
+);
+CREATE INDEX contacts_extension ON contacts (extension_id, deleted, id);
+CREATE INDEX contacts_first_name ON contacts (extension_id, deleted, first_name);
+CREATE INDEX contacts_last_name ON contacts (extension_id, deleted, last_name);
+CREATE INDEX contacts_extension_seq ON contacts (extension_id, seq);
+CREATE UNIQUE INDEX contacts_seq ON contacts (seq);
+
+-- Favorites, one ordered list per extension.
+CREATE TABLE favorites (
+	extension_id INTEGER PRIMARY KEY,
+	data         TEXT NOT NULL
+);
