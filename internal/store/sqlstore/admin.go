@@ -17,7 +17,7 @@ import (
 var dataTables = []string{"accounts", "extensions", "phone_numbers", "apps", "credentials", "sessions", "tokens", "auth_codes",
 	"messages", "attachments", "subscriptions", "deliveries", "presence",
 	"counters", "calls", "call_parties", "call_log", "ringouts", "recordings",
-	"contacts", "favorites"}
+	"contacts", "contact_phones", "favorites"}
 
 func (db *DB) Meta(ctx context.Context, key string) (string, error) {
 	var v string

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/rcemu/rcemu/internal/addressbook"
@@ -23,14 +25,6 @@ const (
 // contactOrder maps the address book's sort keys to columns.
 var contactOrder = map[string]string{"FirstName": "first_name", "LastName": "last_name", "Company": "company"}
 
-func contactPhones(c *rc.PersonalContact) string {
-	ps := c.Phones()
-	if len(ps) == 0 {
-		return ""
-	}
-	return "," + strings.Join(ps, ",") + ","
-}
-
 func writeContact(ctx context.Context, tx *sql.Tx, c *rc.PersonalContact, insert bool) (bool, error) {
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM contacts`).Scan(&c.Seq); err != nil {
 		return false, err
@@ -44,19 +38,34 @@ func writeContact(ctx context.Context, tx *sql.Tx, c *rc.PersonalContact, insert
 		deleted = 1
 	}
 	if insert {
-		_, err := tx.ExecContext(ctx, `INSERT INTO contacts (id, account_id, extension_id, first_name, last_name, company, phones, deleted, seq, data)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.AccountID, c.ExtensionID, c.FirstName, c.LastName, c.Company,
-			contactPhones(c), deleted, c.Seq, string(data))
-		return true, err
+		if _, err := tx.ExecContext(ctx, `INSERT INTO contacts (id, account_id, extension_id, first_name, last_name, company, deleted, seq, data)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.AccountID, c.ExtensionID, c.FirstName, c.LastName, c.Company,
+			deleted, c.Seq, string(data)); err != nil {
+			return false, err
+		}
+	} else {
+		res, err := tx.ExecContext(ctx, `UPDATE contacts SET first_name = ?, last_name = ?, company = ?, deleted = ?, seq = ?, data = ?
+			WHERE id = ? AND extension_id = ? AND deleted = 0`, c.FirstName, c.LastName, c.Company, deleted, c.Seq,
+			string(data), c.ID, c.ExtensionID)
+		if err != nil {
+			return false, err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return false, err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM contact_phones WHERE contact_id = ?`, c.ID); err != nil {
+			return false, err
+		}
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE contacts SET first_name = ?, last_name = ?, company = ?, phones = ?, deleted = ?, seq = ?, data = ?
-		WHERE id = ? AND extension_id = ? AND deleted = 0`, c.FirstName, c.LastName, c.Company, contactPhones(c), deleted, c.Seq,
-		string(data), c.ID, c.ExtensionID)
-	if err != nil {
-		return false, err
+	if deleted == 0 {
+		for _, p := range c.Phones() {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO contact_phones (extension_id, phone, contact_id) VALUES (?, ?, ?)`,
+				c.ExtensionID, p, c.ID); err != nil {
+				return false, err
+			}
+		}
 	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	return true, nil
 }
 
 func insertContacts(ctx context.Context, tx *sql.Tx, cs []*rc.PersonalContact) error {
@@ -85,10 +94,12 @@ func insertContacts(ctx context.Context, tx *sql.Tx, cs []*rc.PersonalContact) e
 }
 
 func (db *DB) InsertContacts(ctx context.Context, cs ...*rc.PersonalContact) error {
+	defer db.msgGen.Add(1)
 	return db.tx(ctx, func(tx *sql.Tx) error { return insertContacts(ctx, tx, cs) })
 }
 
 func (db *DB) UpdateContacts(ctx context.Context, cs ...*rc.PersonalContact) error {
+	defer db.msgGen.Add(1)
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		for _, c := range cs {
 			ok, err := writeContact(ctx, tx, c, false)
@@ -111,24 +122,19 @@ func (db *DB) ListContacts(ctx context.Context, f addressbook.ContactFilter) ([]
 	where := []string{"extension_id = ?", "deleted = 0"}
 	args := []any{f.ExtensionID}
 	if f.StartsWith != "" {
-		// LIKE is case-insensitive for ASCII; the escape keeps % and _ literal.
-		p := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.StartsWith) + "%"
-		where = append(where, `(first_name LIKE ? ESCAPE '\' OR last_name LIKE ? ESCAPE '\')`)
-		args = append(args, p, p)
+		// A prefix as a range of the NOCASE columns, so that the name indexes serve it (LIKE
+		// with an escape would scan the address book).
+		lo, hi := f.StartsWith, f.StartsWith+"\U0010FFFF"
+		where = append(where, `((first_name >= ? AND first_name < ?) OR (last_name >= ? AND last_name < ?))`)
+		args = append(args, lo, hi, lo, hi)
 	}
 	if len(f.Phones) > 0 {
-		ors := make([]string, len(f.Phones))
-		for i, p := range f.Phones {
-			ors[i] = "instr(phones, ?) > 0"
-			args = append(args, ","+p+",")
-		}
-		where = append(where, "("+strings.Join(ors, " OR ")+")")
+		args = append(args, f.ExtensionID)
+		where = append(where, "id IN (SELECT contact_id FROM contact_phones WHERE extension_id = ? AND "+inList("phone", f.Phones, &args)+")")
 	}
 	cond := strings.Join(where, " AND ")
-	var total int
-	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM contacts WHERE `+cond, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
+	gen := db.msgGen.Load()
+	countArgs := slices.Clone(args)
 	if f.AfterID != 0 {
 		cond += " AND id > ?"
 		args = append(args, f.AfterID)
@@ -139,14 +145,64 @@ func (db *DB) ListContacts(ctx context.Context, f addressbook.ContactFilter) ([]
 			order = append(order, col)
 		}
 	}
-	order = append(order, "id")
-	q := `SELECT data FROM contacts WHERE ` + cond + ` ORDER BY ` + strings.Join(order, ", ")
+	if f.StartsWith != "" {
+		// "+id" keeps the planner from walking the address book in id order to spare a sort:
+		// a prefix selects few contacts, which the name indexes find directly.
+		order = append(order, "+id")
+	} else {
+		order = append(order, "id")
+	}
+	// The page's ids come from the indexes alone; only its own rows are read and decoded, so a
+	// deep page does not read the documents it skips.
+	q := `SELECT id FROM contacts WHERE ` + cond + ` ORDER BY ` + strings.Join(order, ", ")
 	if f.Limit > 0 {
 		q += ` LIMIT ? OFFSET ?`
 		args = append(args, f.Limit, f.Offset)
 	}
-	out, err := queryContacts(ctx, db.r, q, args...)
+	out, err := db.contactsByID(ctx, q, args)
+	if err != nil {
+		return nil, 0, err
+	}
+	if f.Limit <= 0 || f.AfterID != 0 || (len(out) < f.Limit && (len(out) > 0 || f.Offset == 0)) {
+		// The page tells the total (sync pages need none).
+		return out, f.Offset + len(out), nil
+	}
+	// Counting a large address book costs more than its page; clients page through the same
+	// list, so the count is remembered until the next write.
+	total, err := db.countMessages(ctx, gen, `SELECT COUNT(*) FROM contacts WHERE `+cond, countArgs)
 	return out, total, err
+}
+
+func (db *DB) contactsByID(ctx context.Context, q string, args []any) ([]rc.PersonalContact, error) {
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	at := map[int64]int{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		at[id] = len(ids)
+		ids = append(ids, strconv.FormatInt(id, 10))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(ids) == 0 {
+		return []rc.PersonalContact{}, err
+	}
+	var iargs []any
+	cs, err := queryContacts(ctx, db.r, `SELECT data FROM contacts WHERE `+inList("id", ids, &iargs), iargs...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]rc.PersonalContact, len(ids))
+	for _, c := range cs {
+		out[at[c.ID]] = c
+	}
+	return out, nil
 }
 
 func queryContacts(ctx context.Context, q *sql.DB, query string, args ...any) ([]rc.PersonalContact, error) {

@@ -7,7 +7,6 @@ CREATE TABLE contacts (
 	first_name   TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
 	last_name    TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
 	company      TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
-	phones       TEXT NOT NULL DEFAULT '', -- ",+16505550101,+14155550102," for the phoneNumber filter
 	deleted      INTEGER NOT NULL DEFAULT 0,
 	seq          INTEGER NOT NULL, -- change order, for address-book sync
 	data         TEXT NOT NULL
@@ -17,6 +16,14 @@ CREATE INDEX contacts_first_name ON contacts (extension_id, deleted, first_name)
 CREATE INDEX contacts_last_name ON contacts (extension_id, deleted, last_name);
 CREATE INDEX contacts_extension_seq ON contacts (extension_id, seq);
 CREATE UNIQUE INDEX contacts_seq ON contacts (seq);
+
+-- The numbers of live contacts, for the list's phoneNumber filter.
+CREATE TABLE contact_phones (
+	extension_id INTEGER NOT NULL,
+	phone        TEXT NOT NULL, -- E.164
+	contact_id   INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+	PRIMARY KEY (extension_id, phone, contact_id)
+);
 
 -- Favorites, one ordered list per extension.
 CREATE TABLE favorites (
