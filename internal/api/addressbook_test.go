@@ -438,3 +438,40 @@ func TestFavoriteContacts(t *testing.T) {
 		t.Fatalf("favorites after delete = %v", recs)
 	}
 }
+
+// TestContactsSurviveExportImportAndReset: contacts, their phone index, favorites and the sync
+// state travel in a state snapshot; a reset brings back the seeded address book.
+func TestContactsSurviveExportImportAndReset(t *testing.T) {
+	a := openAB(t)
+	c := a.create(a.grace, map[string]any{"firstName": "Exported", "mobilePhone": "+14155550777"})
+	a.must(a.do("PUT", "/restapi/v1.0/account/~/extension/~/favorite", a.grace,
+		map[string]any{"records": []map[string]any{{"contactId": fmt.Sprintf("%.0f", c["id"])}}}), 200, "favorites")
+	state := a.Do(rctest.Req{Path: "/_rcemu/state"})
+	if state.Status != 200 {
+		t.Fatalf("export: %d %s", state.Status, state.Body)
+	}
+	a.must(a.do("DELETE", a.contactPath(c), a.grace, nil), 204, "delete")
+	if r := a.Do(rctest.Req{Method: "PUT", Path: "/_rcemu/state", Raw: string(state.Body),
+		Header: http.Header{"Content-Type": {"application/json"}}}); r.Status != 200 && r.Status != 204 {
+		t.Fatalf("import: %d %s", r.Status, r.Body)
+	}
+	tok := a.Login(a.User(0, "102")).AccessToken
+	if got := a.names(tok, "?phoneNumber=%2B14155550777"); len(got) != 1 || !strings.HasPrefix(got[0], "Exported") {
+		t.Fatalf("after import, by number: %v", got)
+	}
+	fav := a.must(a.do("GET", "/restapi/v1.0/account/~/extension/~/favorite", tok, nil), 200, "favorites")
+	if n := len(fav["records"].([]any)); n != 1 {
+		t.Fatalf("after import, %d favorites", n)
+	}
+	// New contacts continue above the imported ids.
+	if d := a.create(tok, map[string]any{"firstName": "After"}); d["id"].(float64) <= c["id"].(float64) {
+		t.Fatalf("new id %v not above %v", d["id"], c["id"])
+	}
+	if r := a.Do(rctest.Req{Method: "POST", Path: "/_rcemu/reset"}); r.Status != 204 && r.Status != 200 {
+		t.Fatalf("reset: %d %s", r.Status, r.Body)
+	}
+	tok = a.Login(a.User(0, "102")).AccessToken
+	if got := a.names(tok, "?sortBy=LastName"); strings.Join(got, ",") != "Howard Aiken,Jean Sammet" {
+		t.Fatalf("after reset: %v", got)
+	}
+}
