@@ -276,6 +276,51 @@ func (a *App) Reset(ctx context.Context) error {
 	return a.Notify.Reload(ctx)
 }
 
+// SaveSnapshot keeps the whole state under a name (replacing a snapshot of that name).
+func (a *App) SaveSnapshot(ctx context.Context, name string) (store.SnapshotInfo, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	snap, err := a.Store.Export(ctx)
+	if err != nil {
+		return store.SnapshotInfo{}, err
+	}
+	if err := a.Store.SaveSnapshot(ctx, name, a.Clock.Now(), snap); err != nil {
+		return store.SnapshotInfo{}, err
+	}
+	list, err := a.Store.Snapshots(ctx)
+	for _, s := range list {
+		if s.Name == name {
+			return s, err
+		}
+	}
+	return store.SnapshotInfo{Name: name}, err
+}
+
+// RestoreSnapshot replaces the whole state with a named snapshot; store.ErrNotFound if there
+// is none of that name.
+func (a *App) RestoreSnapshot(ctx context.Context, name string) error {
+	snap, err := a.Store.Snapshot(ctx, name)
+	if err != nil {
+		return err
+	}
+	return a.Import(ctx, snap)
+}
+
+// Snapshot returns a named snapshot's document.
+func (a *App) Snapshot(ctx context.Context, name string) (store.Snapshot, error) {
+	return a.Store.Snapshot(ctx, name)
+}
+
+// Snapshots lists the named snapshots.
+func (a *App) Snapshots(ctx context.Context) ([]store.SnapshotInfo, error) {
+	return a.Store.Snapshots(ctx)
+}
+
+// DeleteSnapshot removes a named snapshot.
+func (a *App) DeleteSnapshot(ctx context.Context, name string) error {
+	return a.Store.DeleteSnapshot(ctx, name)
+}
+
 // Export returns the whole state.
 func (a *App) Export(ctx context.Context) (store.Snapshot, error) { return a.Store.Export(ctx) }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rcemu/rcemu/internal/config"
+	"github.com/rcemu/rcemu/internal/resources"
 	"github.com/rcemu/rcemu/internal/restapi"
 	"github.com/rcemu/rcemu/internal/spec"
 	"github.com/rcemu/rcemu/internal/specfetch"
@@ -45,9 +46,10 @@ func (a *App) openSpec(ctx context.Context, rt *restapi.Router) error {
 	for _, w := range doc.Warnings {
 		a.Log.Warn("spec defect: " + w)
 	}
-	m := specmock.Register(rt, doc, specmock.Options{Clock: a.Clock, Strict: a.Config.Strict, Log: a.Log})
+	m := specmock.Register(rt, doc, specmock.Options{Clock: a.Clock, Strict: a.Config.Strict, Log: a.Log,
+		Resources: resources.New(a.Store, a.Clock)})
 	a.spec = m
-	a.Log.Info(fmt.Sprintf("%d operations: %d stateful, %d from the spec", len(doc.Operations), m.Stateful, m.Served),
+	a.Log.Info(fmt.Sprintf("%d operations: %d hand-written, %d from the spec (%d of them keeping state)", len(doc.Operations), m.Stateful, m.Served, m.Generic),
 		"spec", path, "cache", info.Cache, "ms", time.Since(start).Milliseconds(), "strict", a.Config.Strict)
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/rcemu/rcemu/internal/config"
 	"github.com/rcemu/rcemu/internal/credentials"
 	"github.com/rcemu/rcemu/internal/specfetch"
+	"github.com/rcemu/rcemu/internal/specmock"
 )
 
 const usage = `rcemu — a local emulator of the RingCentral REST API
@@ -183,22 +184,24 @@ func specCoverage(ctx context.Context, args []string, getenv func(string) string
 		Path            string `json:"path"`
 		OperationID     string `json:"operationId"`
 		Tier            string `json:"tier"`
+		Role            string `json:"role,omitempty"`
 		ThrottlingGroup string `json:"throttlingGroup,omitempty"`
 		AppPermission   string `json:"appPermission,omitempty"`
 		UserPermission  string `json:"userPermission,omitempty"`
 	}
 	rows := make([]row, 0, len(m.Coverage))
 	for _, c := range m.Coverage {
-		rows = append(rows, row{Method: c.Op.Method, Path: c.Op.Path, OperationID: c.Op.ID, Tier: c.Tier,
+		rows = append(rows, row{Method: c.Op.Method, Path: c.Op.Path, OperationID: c.Op.ID, Tier: tierName(c.Tier), Role: c.Role,
 			ThrottlingGroup: c.Op.ThrottlingGroup, AppPermission: c.Op.AppPermission, UserPermission: c.Op.UserPermission})
 	}
 	if *format == "json" {
 		return writeJSON(stdout, struct {
-			Operations int   `json:"operations"`
-			Stateful   int   `json:"stateful"`
-			Spec       int   `json:"spec"`
-			Coverage   []row `json:"coverage"`
-		}{len(rows), m.Stateful, m.Served, rows})
+			Operations  int   `json:"operations"`
+			HandWritten int   `json:"handWritten"`
+			Generic     int   `json:"statefulGeneric"`
+			Generated   int   `json:"generated"`
+			Coverage    []row `json:"coverage"`
+		}{len(rows), m.Stateful, m.Generic, m.Served - m.Generic, rows})
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIER\tMETHOD\tPATH\tOPERATION\tTHROTTLING\tAPP PERMISSION\tUSER PERMISSION")
@@ -215,8 +218,20 @@ func specCoverage(ctx context.Context, args []string, getenv func(string) string
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%d operations: %d stateful, %d from the spec\n", len(rows), m.Stateful, m.Served)
+	fmt.Fprintf(stdout, "%d operations: %d hand-written, %d stateful-generic, %d generated\n", len(rows), m.Stateful,
+		m.Generic, m.Served-m.Generic)
 	return nil
+}
+
+// tierName is how coverage names a tier: who serves the operation and whether it keeps state.
+func tierName(t string) string {
+	switch t {
+	case specmock.TierStateful:
+		return "hand-written"
+	case specmock.TierGeneric:
+		return "stateful-generic"
+	}
+	return "generated"
 }
 
 // writeJSON prints v indented, for people as much as for scripts.

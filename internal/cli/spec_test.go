@@ -22,33 +22,38 @@ func TestSpecCoverage(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
 	var doc struct {
-		Operations, Stateful, Spec int
-		Coverage                   []struct {
-			Method, Path, OperationID, Tier, ThrottlingGroup, AppPermission, UserPermission string
+		Operations, HandWritten, StatefulGeneric, Generated int
+		Coverage                                            []struct {
+			Method, Path, OperationID, Tier, Role, ThrottlingGroup, AppPermission, UserPermission string
 		}
 	}
 	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.Operations != len(doc.Coverage) || doc.Stateful+doc.Spec != doc.Operations || doc.Stateful == 0 {
-		t.Fatalf("%d operations: %d stateful, %d spec; %d rows", doc.Operations, doc.Stateful, doc.Spec, len(doc.Coverage))
+	if doc.Operations != len(doc.Coverage) || doc.HandWritten+doc.StatefulGeneric+doc.Generated != doc.Operations ||
+		doc.HandWritten == 0 || doc.StatefulGeneric == 0 || doc.Generated == 0 {
+		t.Fatalf("%d operations: %d hand-written, %d stateful-generic, %d generated; %d rows", doc.Operations,
+			doc.HandWritten, doc.StatefulGeneric, doc.Generated, len(doc.Coverage))
 	}
-	seen := map[string]string{}
+	seen, roles := map[string]string{}, map[string]string{}
 	for _, r := range doc.Coverage {
-		seen[r.OperationID] = r.Tier
+		seen[r.OperationID], roles[r.OperationID] = r.Tier, r.Role
 		if r.ThrottlingGroup == "" {
 			t.Errorf("%s has no throttling group", r.OperationID)
 		}
 	}
-	if seen["readExtension"] != "stateful" || seen["listCallQueues"] != "spec" {
-		t.Fatalf("tiers: readExtension %q, listCallQueues %q", seen["readExtension"], seen["listCallQueues"])
+	if seen["readExtension"] != "hand-written" || seen["listCallQueues"] != "generated" ||
+		seen["createAnsweringRule"] != "stateful-generic" || roles["createAnsweringRule"] != "create" ||
+		roles["readAnsweringRule"] != "read" {
+		t.Fatalf("tiers: readExtension %q, listCallQueues %q, createAnsweringRule %q/%q, readAnsweringRule %q", seen["readExtension"],
+			seen["listCallQueues"], seen["createAnsweringRule"], roles["createAnsweringRule"], roles["readAnsweringRule"])
 	}
 
 	out.Reset()
 	if code := cli.Run(context.Background(), []string{"spec", "coverage", "--spec", path}, getenv, &out, &errOut); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
-	if !strings.Contains(out.String(), "stateful  GET     /restapi/v1.0/account/{accountId}/extension/{extensionId}  ") &&
+	if !strings.Contains(out.String(), "hand-written  GET     /restapi/v1.0/account/{accountId}/extension/{extensionId}  ") &&
 		!strings.Contains(out.String(), "readExtension") {
 		t.Fatalf("text output lacks readExtension:\n%.500s", out.String())
 	}

@@ -33,6 +33,11 @@ type Backend interface {
 	Export(ctx context.Context) (store.Snapshot, error)
 	Import(ctx context.Context, s store.Snapshot) error
 	Credentials(ctx context.Context, serverURL string) (credentials.Credentials, error)
+	SaveSnapshot(ctx context.Context, name string) (store.SnapshotInfo, error)
+	RestoreSnapshot(ctx context.Context, name string) error
+	Snapshot(ctx context.Context, name string) (store.Snapshot, error)
+	Snapshots(ctx context.Context) ([]store.SnapshotInfo, error)
+	DeleteSnapshot(ctx context.Context, name string) error
 }
 
 // Handlers serves the control plane.
@@ -55,6 +60,12 @@ func (h *Handlers) Register(rt *restapi.Router) {
 	rt.Handle("GET", Prefix+"/state", h.export, o)
 	rt.Handle("PUT", Prefix+"/state", h.importState, o)
 	rt.Handle("POST", Prefix+"/state", h.importState, o)
+	rt.Handle("GET", Prefix+"/snapshots", h.listSnapshots, o)
+	rt.Handle("GET", Prefix+"/snapshots/{name}", h.readSnapshot, o)
+	rt.Handle("PUT", Prefix+"/snapshots/{name}", h.saveSnapshot, o)
+	rt.Handle("POST", Prefix+"/snapshots/{name}", h.saveSnapshot, o)
+	rt.Handle("POST", Prefix+"/snapshots/{name}/restore", h.restoreSnapshot, o)
+	rt.Handle("DELETE", Prefix+"/snapshots/{name}", h.deleteSnapshot, o)
 	rt.Handle("GET", Prefix+"/credentials", h.credentials, o)
 	rt.Handle("GET", Prefix+"/requests", h.requests, o)
 	rt.Handle("DELETE", Prefix+"/requests", h.clearRequests, o)

@@ -37,25 +37,26 @@ func (o *operation) readBody(r *restapi.Request) ([]byte, error) {
 	return b, nil
 }
 
-// checkBody validates the body against the operation's request body.
-func (o *operation) checkBody(r *restapi.Request) error {
+// checkBody validates the body against the operation's request body and returns it decoded
+// (nil when there is none or it is not JSON, a form or multipart).
+func (o *operation) checkBody(r *restapi.Request) (any, error) {
 	b := o.op.Body
 	if b == nil || len(b.Content) == 0 {
-		return nil // a body an operation does not take is ignored, as the platform does
+		return nil, nil // a body an operation does not take is ignored, as the platform does
 	}
 	data, err := o.readBody(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ct := r.Header.Get("Content-Type")
 	empty := len(bytes.TrimSpace(data)) == 0
 	if empty && !b.Required {
-		return nil
+		return nil, nil
 	}
 	mt, params := "", map[string]string(nil)
 	if ct != "" {
 		if mt, params, err = mime.ParseMediaType(ct); err != nil {
-			return restapi.UnsupportedMediaType(ct)
+			return nil, restapi.UnsupportedMediaType(ct)
 		}
 	} else {
 		// No Content-Type: JSON if the operation takes it, as SDKs send JSON by default.
@@ -67,22 +68,22 @@ func (o *operation) checkBody(r *restapi.Request) error {
 	}
 	m := spec.FindMedia(b.Content, mt)
 	if m == nil {
-		return restapi.UnsupportedMediaType(ct)
+		return nil, restapi.UnsupportedMediaType(ct)
 	}
 	mode := spec.Mode{Request: true, Strict: o.opt.Strict}
 	var v any
 	switch kind := spec.BodyKind(m.Type); kind {
 	case "json", "rcmultipart":
 		if empty {
-			return rc.BadJSON()
+			return nil, rc.BadJSON()
 		}
 		if v, err = spec.DecodeJSON(data); err != nil {
-			return rc.BadJSON()
+			return nil, rc.BadJSON()
 		}
 	case "form":
 		vals, err := url.ParseQuery(string(data))
 		if err != nil {
-			return rc.CannotParse()
+			return nil, rc.CannotParse()
 		}
 		v = o.formObject(m.Schema, vals)
 	case "multipart", "mixed":
@@ -91,24 +92,24 @@ func (o *operation) checkBody(r *restapi.Request) error {
 			break
 		}
 		if v, err = o.multipartObject(m, data, params["boundary"], kind == "mixed"); err != nil {
-			return err
+			return nil, err
 		}
 	default:
-		return nil // opaque bytes (audio, images...)
+		return nil, nil // opaque bytes (audio, images...)
 	}
 	if m.Schema == spec.None {
-		return nil
+		return v, nil
 	}
 	ps := o.doc.Validate(m.Schema, v, mode)
 	if len(ps) == 0 {
 		if o.opt.Strict {
 			if name := o.readOnlySent(m.Schema, v, ""); name != "" {
-				return invalid(name, "is read-only")
+				return nil, invalid(name, "is read-only")
 			}
 		}
-		return nil
+		return v, nil
 	}
-	return problemError(ps[0])
+	return nil, problemError(ps[0])
 }
 
 func problemError(p spec.Problem) *rc.Error {

@@ -19,6 +19,7 @@ import (
 	"sync"
 
 	"github.com/rcemu/rcemu/internal/rc"
+	"github.com/rcemu/rcemu/internal/resources"
 	"github.com/rcemu/rcemu/internal/restapi"
 	"github.com/rcemu/rcemu/internal/spec"
 )
@@ -32,6 +33,9 @@ type Options struct {
 	// Log, when set, gets a warning for a body the generator could not make fully schema-valid
 	// (when an operation first answers).
 	Log *slog.Logger
+	// Resources keeps the state of the collections and singletons; nil answers them from the
+	// schema alone, as every other operation.
+	Resources *resources.Service
 }
 
 // Tiers of an operation.
@@ -45,6 +49,7 @@ type Coverage struct {
 	Op      *spec.Operation
 	Tier    string
 	Pattern string // the pattern the router knows it by
+	Role    string // for TierGeneric: create, list, read, replace, patch, delete, setting-read, setting-put, setting-patch
 }
 
 // Mock is the set of spec-served operations registered on a router.
@@ -52,7 +57,8 @@ type Mock struct {
 	Doc      *spec.Document
 	Coverage []Coverage // every operation of the document, in the document's order
 	Stateful int
-	Served   int
+	Served   int // served from the spec, Generic of them with state
+	Generic  int
 	ops      map[string]*operation // by operationId
 }
 
@@ -93,6 +99,7 @@ func Register(rt *restapi.Router, doc *spec.Document, opt Options) *Mock {
 		m.Coverage = append(m.Coverage, Coverage{Op: op, Tier: TierSpec, Pattern: pattern})
 		m.Served++
 	}
+	m.classify()
 	return m
 }
 
@@ -157,6 +164,7 @@ type operation struct {
 
 	once sync.Once
 	resp *responses
+	res  *resource // the operation's role in the resource engine, if it has one
 }
 
 // pathParam is a spec path parameter and the name the router gives it.
@@ -196,8 +204,12 @@ func (o *operation) serve(w http.ResponseWriter, r *restapi.Request) error {
 	if err := o.checkHeaders(r); err != nil {
 		return err
 	}
-	if err := o.checkBody(r); err != nil {
+	body, err := o.checkBody(r)
+	if err != nil {
 		return err
+	}
+	if o.res != nil && o.opt.Resources != nil {
+		return o.serveResource(w, r, body)
 	}
 	return o.respond(w, r)
 }

@@ -170,6 +170,13 @@ type Snapshot struct {
 	Tables  map[string][]map[string]any `json:"tables"`
 }
 
+// SnapshotInfo describes a named snapshot kept by the store.
+type SnapshotInfo struct {
+	Name    string    `json:"name"`
+	Created time.Time `json:"creationTime"`
+	Size    int       `json:"size"` // bytes of its JSON document
+}
+
 // SnapshotFormat names the export document.
 const SnapshotFormat = "rcemu-state"
 

@@ -16,8 +16,8 @@ import (
 // order and deletes in reverse order respect the foreign keys.
 var dataTables = []string{"accounts", "extensions", "phone_numbers", "apps", "credentials", "sessions", "tokens", "auth_codes",
 	"messages", "attachments", "subscriptions", "deliveries", "presence",
-	"counters", "calls", "call_parties", "call_log", "ringouts", "recordings",
-	"contacts", "contact_phones", "favorites"}
+	"counters", "calls", "call_parties", "call_log", "call_log_numbers", "ringouts", "recordings",
+	"resources", "contacts", "contact_phones", "favorites"}
 
 func (db *DB) Meta(ctx context.Context, key string) (string, error) {
 	var v string

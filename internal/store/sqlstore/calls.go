@@ -200,6 +200,12 @@ func insertCallRecords(ctx context.Context, tx *sql.Tx, records []*rc.CallRecord
 		return err
 	}
 	defer stmt.Close()
+	keys, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO call_log_numbers (key, num, account_id, extension_id, start_ms)
+		VALUES (?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer keys.Close()
 	for _, r := range records {
 		r.Seq = seq
 		seq++
@@ -207,13 +213,22 @@ func insertCallRecords(ctx context.Context, tx *sql.Tx, records []*rc.CallRecord
 		if err != nil {
 			return err
 		}
+		numbers := voice.NumberKeys(r)
 		if err := stmt.QueryRowContext(ctx, r.ID, r.AccountID, r.ExtensionID, r.StartTime.UnixMilli(), r.Type, r.Direction,
-			r.Transport, r.Result, r.SessionID, r.TelephonySessionID, voice.NumberKeys(r), recordingType(r), r.Deleted,
+			r.Transport, r.Result, r.SessionID, r.TelephonySessionID, numbers, recordingType(r), r.Deleted,
 			r.Seq, string(data)).Scan(&r.Num); err != nil {
 			if isUnique(err) {
 				return store.ErrConflict
 			}
 			return err
+		}
+		for k := range strings.SplitSeq(strings.Trim(numbers, ","), ",") {
+			if k == "" {
+				continue
+			}
+			if _, err := keys.ExecContext(ctx, k, r.Num, r.AccountID, r.ExtensionID, r.StartTime.UnixMilli()); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -245,65 +260,79 @@ func scanRecords(rows *sql.Rows) ([]rc.CallRecord, error) {
 
 const recordCols = `num, seq, deleted, data`
 
+// ListCallRecords walks one index backwards from dateTo and stops at the page's end: the
+// records of one number (call_log_numbers) when a phoneNumber or extensionNumber filter names
+// one, the recorded ones for recordingType, else all of the extension or account.
 func (db *DB) ListCallRecords(ctx context.Context, f voice.LogFilter) ([]rc.CallRecord, error) {
 	var where []string
 	var args []any
+	from, scope := `call_log c`, "c"
+	key := ""
+	switch {
+	case f.PhoneNumber != "":
+		key = voice.PhoneKey(f.PhoneNumber)
+	case f.ExtensionNumber != "":
+		key = "e" + f.ExtensionNumber
+	}
+	if key != "" {
+		from, scope = `call_log_numbers k JOIN call_log c ON c.num = k.num`, "k"
+		where = append(where, "k.key = ?")
+		args = append(args, key)
+	}
 	if f.ExtensionID != 0 {
-		where = append(where, "extension_id = ?")
+		where = append(where, scope+".extension_id = ?")
 		args = append(args, f.ExtensionID)
 	} else {
-		where = append(where, "account_id = ?")
+		where = append(where, scope+".account_id = ?")
 		args = append(args, f.AccountID)
 	}
 	if f.ShowDeleted {
-		where = append(where, "deleted IN (0, 1)")
+		where = append(where, "c.deleted IN (0, 1)")
 	} else {
-		where = append(where, "deleted = 0")
+		where = append(where, "c.deleted = 0")
 	}
 	if !f.DateFrom.IsZero() {
-		where = append(where, "start_ms >= ?")
+		where = append(where, scope+".start_ms >= ?")
 		args = append(args, f.DateFrom.UnixMilli())
 	}
 	if !f.DateTo.IsZero() {
-		where = append(where, "start_ms < ?")
+		where = append(where, scope+".start_ms < ?")
 		args = append(args, f.DateTo.UnixMilli())
 	}
 	for _, c := range []struct {
 		col  string
 		vals []string
-	}{{"type", f.Types}, {"direction", f.Directions}, {"transport", f.Transports}} {
+	}{{"c.type", f.Types}, {"c.direction", f.Directions}, {"c.transport", f.Transports}} {
 		if len(c.vals) > 0 {
 			where = append(where, inList(c.col, c.vals, &args))
 		}
 	}
-	if f.PhoneNumber != "" {
-		where = append(where, "instr(numbers, ?) > 0")
-		args = append(args, ","+voice.PhoneKey(f.PhoneNumber)+",")
-	}
-	if f.ExtensionNumber != "" {
-		where = append(where, "instr(numbers, ?) > 0")
+	if f.PhoneNumber != "" && f.ExtensionNumber != "" {
+		where = append(where, "instr(c.numbers, ?) > 0")
 		args = append(args, ",e"+f.ExtensionNumber+",")
 	}
 	if f.SessionID != "" {
-		where = append(where, "session_id = ?")
+		where = append(where, "c.session_id = ?")
 		args = append(args, f.SessionID)
 	}
 	if f.TelephonySessionID != "" {
-		where = append(where, "telephony_session_id = ?")
+		where = append(where, "c.telephony_session_id = ?")
 		args = append(args, f.TelephonySessionID)
 	}
 	switch f.RecordingType {
 	case "":
 	case "All":
-		where = append(where, "recording_type != ''")
+		where = append(where, "c.recording_type != ''")
 	default:
-		where = append(where, "recording_type = ?")
+		// The first term lets SQLite use the partial indexes of recorded calls.
+		where = append(where, "c.recording_type != ''", "c.recording_type = ?")
 		args = append(args, f.RecordingType)
 	}
 	if f.Missed {
-		where = append(where, "result IN ('Missed', 'Voicemail')")
+		where = append(where, "c.result IN ('Missed', 'Voicemail')")
 	}
-	q := `SELECT ` + recordCols + ` FROM call_log WHERE ` + strings.Join(where, " AND ") + ` ORDER BY start_ms DESC, num DESC`
+	q := `SELECT c.num, c.seq, c.deleted, c.data FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY ` + scope + `.start_ms DESC, ` + scope + `.num DESC`
 	if f.Limit > 0 {
 		q += ` LIMIT ? OFFSET ?`
 		args = append(args, f.Limit, f.Offset)

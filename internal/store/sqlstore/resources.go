@@ -1,0 +1,81 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/rcemu/rcemu/internal/resources"
+	"github.com/rcemu/rcemu/internal/store"
+)
+
+var _ resources.Store = (*DB)(nil)
+
+func (db *DB) PutResource(ctx context.Context, r resources.Record) error {
+	data, err := json.Marshal(r.Data)
+	if err != nil {
+		return err
+	}
+	_, err = db.w.ExecContext(ctx, `INSERT INTO resources (collection, id, created_ms, modified_ms, data) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (collection, id) DO UPDATE SET modified_ms = excluded.modified_ms, data = excluded.data`,
+		r.Collection, r.ID, r.Created.UnixMilli(), r.Modified.UnixMilli(), string(data))
+	return err
+}
+
+func scanResource(collection string, id string, created, modified int64, data string) (resources.Record, error) {
+	r := resources.Record{Collection: collection, ID: id, Created: time.UnixMilli(created).UTC(), Modified: time.UnixMilli(modified).UTC()}
+	d := json.NewDecoder(strings.NewReader(data))
+	d.UseNumber()
+	var m map[string]any
+	if err := d.Decode(&m); err != nil {
+		return r, err
+	}
+	r.Data = m
+	return r, nil
+}
+
+func (db *DB) Resource(ctx context.Context, collection, id string) (resources.Record, error) {
+	var created, modified int64
+	var data string
+	err := db.r.QueryRowContext(ctx, `SELECT created_ms, modified_ms, data FROM resources WHERE collection = ? AND id = ?`,
+		collection, id).Scan(&created, &modified, &data)
+	if err != nil {
+		return resources.Record{}, notFound(err)
+	}
+	return scanResource(collection, id, created, modified, data)
+}
+
+func (db *DB) ListResources(ctx context.Context, collection string) ([]resources.Record, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, created_ms, modified_ms, data FROM resources WHERE collection = ? AND id != ''
+		ORDER BY rowid`, collection)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []resources.Record
+	for rows.Next() {
+		var id, data string
+		var created, modified int64
+		if err := rows.Scan(&id, &created, &modified, &data); err != nil {
+			return nil, err
+		}
+		r, err := scanResource(collection, id, created, modified, data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (db *DB) DeleteResource(ctx context.Context, collection, id string) error {
+	res, err := db.w.ExecContext(ctx, `DELETE FROM resources WHERE collection = ? AND id = ?`, collection, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
