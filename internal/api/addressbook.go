@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"mime"
 	"net/http"
 	"slices"
 	"strconv"
@@ -78,6 +79,26 @@ func decodeContact(r *restapi.Request) (addressbook.Patch, error) {
 	if err := r.DecodeJSON(&raw); err != nil {
 		return addressbook.Patch{}, err
 	}
+	return contactPatch(raw)
+}
+
+// decodeContactPart reads one part of a bulk PUT, with the checks DecodeJSON makes.
+func decodeContactPart(body []byte) (addressbook.Patch, error) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return addressbook.Patch{}, rc.BadJSON()
+	}
+	if err := restapi.CheckJSONShape(body); err != nil {
+		return addressbook.Patch{}, err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return addressbook.Patch{}, rc.BadJSON()
+	}
+	return contactPatch(raw)
+}
+
+func contactPatch(raw map[string]json.RawMessage) (addressbook.Patch, error) {
 	var p addressbook.Patch
 	for _, name := range addressbook.Attributes {
 		v, ok := raw[name]
@@ -225,7 +246,7 @@ func (h *Handlers) readContact(w http.ResponseWriter, r *restapi.Request) error 
 
 // updateContact is PUT, a full replacement: what the body leaves out (or sets to null) is gone.
 func (h *Handlers) updateContact(w http.ResponseWriter, r *restapi.Request) error {
-	cid, err := singleContactID(r)
+	ids, err := contactIDs(r)
 	if err != nil {
 		return err
 	}
@@ -233,6 +254,10 @@ func (h *Handlers) updateContact(w http.ResponseWriter, r *restapi.Request) erro
 	if err != nil {
 		return err
 	}
+	if len(ids) > 1 {
+		return h.updateContacts(w, r, ids, cc)
+	}
+	cid := ids[0]
 	p, err := decodeContact(r)
 	if err != nil {
 		return err
@@ -242,6 +267,74 @@ func (h *Handlers) updateContact(w http.ResponseWriter, r *restapi.Request) erro
 		return err
 	}
 	return restapi.JSON(w, 200, newContactRecord(r, c))
+}
+
+// bulkBodies takes a bulk PUT apart into one body per id, in path order: a multipart/mixed body
+// with a JSON part per id, or the JSON form ([{"body": {...}}, ...]).
+func bulkBodies(r *restapi.Request, n int) ([][]byte, error) {
+	var bodies [][]byte
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); strings.HasPrefix(mt, "multipart/") {
+		m, err := restapi.ReadMultipart(r)
+		if err != nil {
+			return nil, err
+		}
+		if m.JSON != nil {
+			bodies = append(bodies, m.JSON)
+		}
+		for _, f := range m.Files {
+			bodies = append(bodies, f.Content)
+		}
+	} else {
+		var raw json.RawMessage
+		if err := r.DecodeJSON(&raw); err != nil {
+			return nil, err
+		}
+		var parts []struct {
+			Body json.RawMessage `json:"body"`
+		}
+		if raw[0] != '[' || json.Unmarshal(raw, &parts) != nil {
+			// One contact's body for several ids.
+			return nil, rc.Invalid("contactId")
+		}
+		for _, p := range parts {
+			bodies = append(bodies, p.Body)
+		}
+	}
+	if len(bodies) != n {
+		// Parts are matched to the path's ids by position, so their numbers must agree.
+		return nil, rc.Invalid("contactId")
+	}
+	return bodies, nil
+}
+
+// updateContacts is a bulk PUT: each part replaces its contact; the answer is 207 with each
+// part's outcome.
+func (h *Handlers) updateContacts(w http.ResponseWriter, r *restapi.Request, ids []int64, cc string) error {
+	if err := h.checkExtension(r); err != nil {
+		return err
+	}
+	bodies, err := bulkBodies(r, len(ids))
+	if err != nil {
+		return err
+	}
+	base := addressBookURI(r, r.AccountID, r.ExtensionID) + "/contact/"
+	parts := make([]restapi.Part, len(ids))
+	for i, cid := range ids {
+		parts[i] = restapi.Part{ID: id(cid), Href: base + id(cid), Status: 200}
+		p, err := decodeContactPart(bodies[i])
+		if err == nil {
+			var c rc.PersonalContact
+			if c, err = h.AddressBook.Replace(r.Context(), book(r), cid, p.Values, cc); err == nil {
+				parts[i].Body = newContactRecord(r, c)
+				continue
+			}
+		}
+		if e := rc.AsError(err); e.Status >= 500 {
+			return err
+		}
+		parts[i].Err = err
+	}
+	return restapi.MultiStatus(w, r, parts)
 }
 
 // patchContact changes what the body names: a value sets, null removes, absence keeps.

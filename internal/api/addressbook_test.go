@@ -475,3 +475,47 @@ func TestContactsSurviveExportImportAndReset(t *testing.T) {
 		t.Fatalf("after reset: %v", got)
 	}
 }
+
+func TestContactBulkUpdate(t *testing.T) {
+	a := openAB(t)
+	c1 := a.create(a.grace, map[string]any{"firstName": "One", "company": "Old"})
+	c2 := a.create(a.grace, map[string]any{"firstName": "Two", "company": "Old"})
+	ids := fmt.Sprintf("%.0f,%.0f", c1["id"], c2["id"])
+
+	// The JSON form: one body per id, in path order; each part replaces its contact.
+	r := a.Do(rctest.Req{Method: "PUT", Path: book + "/" + ids + ",999999999", Token: a.grace,
+		Raw: `[{"body":{"firstName":"Uno"}},{"body":{"firstName":"Dos","email":"bad"}},{"body":{"firstName":"X"}}]`,
+		Header: http.Header{"Content-Type": {"application/vnd.ringcentral.multipart+json"},
+			"Accept": {"application/vnd.ringcentral.multipart+json"}}})
+	if r.Status != 207 {
+		t.Fatalf("bulk PUT: %d %s", r.Status, r.Body)
+	}
+	var parts []struct {
+		Status int            `json:"status"`
+		Body   map[string]any `json:"body"`
+	}
+	r.JSON(t, &parts)
+	if len(parts) != 3 || parts[0].Status != 200 || parts[0].Body["firstName"] != "Uno" || parts[0].Body["company"] != nil ||
+		parts[1].Status != 400 || parts[2].Status != 404 {
+		t.Fatalf("bulk PUT parts = %+v", parts)
+	}
+	if got := a.must(a.do("GET", a.contactPath(c2), a.grace, nil), 200, "read"); got["firstName"] != "Two" || got["company"] != "Old" {
+		t.Fatalf("a refused part changed its contact: %v", got)
+	}
+
+	// multipart/mixed: a JSON part per id.
+	const b = "Boundary_1"
+	body := "--" + b + "\r\nContent-Type: application/json\r\n\r\n{\"firstName\":\"Eins\"}\r\n" +
+		"--" + b + "\r\nContent-Type: application/json\r\n\r\n{\"firstName\":\"Zwei\",\"mobilePhone\":\"+14155550123\"}\r\n--" + b + "--\r\n"
+	r = a.Do(rctest.Req{Method: "PUT", Path: book + "/" + ids, Token: a.grace, Raw: body,
+		Header: http.Header{"Content-Type": {"multipart/mixed; boundary=" + b}}})
+	if r.Status != 207 || !strings.Contains(string(r.Body), `"firstName":"Zwei"`) {
+		t.Fatalf("multipart bulk PUT: %d %s", r.Status, r.Body)
+	}
+	if got := a.must(a.do("GET", a.contactPath(c2), a.grace, nil), 200, "read"); got["firstName"] != "Zwei" || got["mobilePhone"] != "+14155550123" || got["company"] != nil {
+		t.Fatalf("after multipart PUT: %v", got)
+	}
+	// Parts and ids must agree in number; one plain body for several ids is refused.
+	a.wantError(a.Do(rctest.Req{Method: "PUT", Path: book + "/" + ids, Token: a.grace, Raw: `[{"body":{}}]`,
+		Header: http.Header{"Content-Type": {"application/vnd.ringcentral.multipart+json"}}}), 400, "CMN-101", "contactId", "too few parts")
+}

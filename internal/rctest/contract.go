@@ -52,6 +52,7 @@ var deliberate = []struct {
 	{"readMessageContent", 206, "", "Range requests on attachments get 206, which the spec omits"},
 	{"readMessageContent", 200, "text/html", "an MMS part keeps the type its sender gave it, served as a sandboxed download"},
 	{"readContact", 207, "", "a bulk read answers 207 Multi-Status, as the batch-request guide describes; the operation lists 200 only"},
+	{"updateContact", 207, "", "a bulk update answers 207 Multi-Status, as the batch-request guide describes"},
 	{"deleteContact", 207, "", "a bulk delete with a failed part answers 207, as the batch-request guide describes"},
 	{"listDirectoryEntries", 400, "", "the spec's ADGError enum lists Java renderings of the codes (ErrorCode{code='ADG-121', ...}); rcemu sends the code itself"},
 	{"searchDirectoryEntries", 400, "", "the spec's ADGError enum lists Java renderings of the codes (ErrorCode{code='ADG-121', ...}); rcemu sends the code itself"},
