@@ -116,6 +116,8 @@ type options struct {
 	client     string
 	spec       string // --spec for rcemu; "off" for none
 	path       string // what rcemu is loaded with
+	create     string // a collection to create a record in first (its id fills {id} in path)
+	createBody string
 }
 
 func run(args []string) int {
@@ -149,6 +151,8 @@ func run(args []string) int {
 	fs.BoolVar(&o.bareStatic, "bare-static", false, "bare handler writes pre-encoded bytes instead of encoding per request")
 	fs.StringVar(&o.spec, "spec", "off", "OpenAPI spec rcemu loads (--spec), \"off\" for none; with a spec the spec layer's targets apply")
 	fs.StringVar(&o.path, "path", extPath, "authenticated GET path rcemu is loaded with (e.g. a spec-served one with -spec)")
+	fs.StringVar(&o.create, "create", "", "before the load, POST -create-body to this path; {id} in -path becomes the new record's id")
+	fs.StringVar(&o.createBody, "create-body", "{}", "JSON body of the -create POST")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -373,6 +377,14 @@ func measure(o options) (*report, error) {
 		return nil, err
 	}
 
+	path := o.path
+	if o.create != "" {
+		id, err := create(ctx, rc, token, o.create, o.createBody)
+		if err != nil {
+			return nil, err
+		}
+		path = strings.ReplaceAll(path, "{id}", id)
+	}
 	gen := func(name string, op operation, pid int) (*genResult, error) {
 		fmt.Fprintf(os.Stderr, "load: %s: %d connections, %v warm-up + %v …\n", name, o.conns, o.warmup, o.dur)
 		return runGenerator(ctx, pl, self, o, name, op, pid)
@@ -382,7 +394,7 @@ func measure(o options) (*report, error) {
 		if rd.Bare, err = gen("bare net/http", operation{method: http.MethodGet, url: bare.url + "/ext"}, bare.pid()); err != nil {
 			return nil, err
 		}
-		rcOp := operation{method: http.MethodGet, url: rc.url + o.path, auth: "Bearer " + token}
+		rcOp := operation{method: http.MethodGet, url: rc.url + path, auth: "Bearer " + token}
 		if rd.Rcemu, err = gen("rcemu", rcOp, rc.pid()); err != nil {
 			return nil, err
 		}
@@ -766,6 +778,29 @@ func login(ctx context.Context, rc *child) (string, error) {
 		return "", errors.New("login: no access_token in the answer")
 	}
 	return tok.AccessToken, nil
+}
+
+// create POSTs body to path and returns the new record's id (a string or a number).
+func create(ctx context.Context, rc *child, token, path, body string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rc.url+path, strings.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	var rec struct {
+		ID json.RawMessage `json:"id"`
+	}
+	if res.StatusCode/100 != 2 || json.Unmarshal(b, &rec) != nil || len(rec.ID) == 0 {
+		return "", fmt.Errorf("create %s: status %d: %.300s", path, res.StatusCode, b)
+	}
+	return strings.Trim(string(rec.ID), `"`), nil
 }
 
 // fetch sends req and wants a 200, whose JSON body it decodes into out unless out is nil.

@@ -7,6 +7,7 @@
 package resources
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -30,15 +31,39 @@ var ErrNotFound = store.ErrNotFound
 type Record struct {
 	Collection string
 	ID         string
-	Data       map[string]any
-	Created    time.Time
-	Modified   time.Time
+	// Raw is the record's JSON as stored: reads answer it as it is, which is most of their cost
+	// saved. Data is the record decoded, for the operations that change or filter it.
+	Raw      json.RawMessage
+	Data     map[string]any
+	Created  time.Time
+	Modified time.Time
+}
+
+// decode fills Data from Raw.
+func (r *Record) decode() error {
+	if r.Data != nil {
+		return nil
+	}
+	d := json.NewDecoder(bytes.NewReader(r.Raw))
+	d.UseNumber() // ids beyond 2^53 keep every digit
+	return d.Decode(&r.Data)
+}
+
+// save encodes Data into Raw and stores the record.
+func (s *Service) save(ctx context.Context, r *Record) error {
+	raw, err := json.Marshal(r.Data)
+	if err != nil {
+		return err
+	}
+	r.Raw = raw
+	return s.store.PutResource(ctx, *r)
 }
 
 // Store is what the engine keeps.
 type Store interface {
-	// PutResource inserts or replaces the record with the same collection and id.
+	// PutResource inserts or replaces the record with the same collection and id (its Raw).
 	PutResource(ctx context.Context, r Record) error
+	// Resource and ListResources return records with Raw set.
 	Resource(ctx context.Context, collection, id string) (Record, error)
 	// ListResources lists a collection's records, oldest first.
 	ListResources(ctx context.Context, collection string) ([]Record, error)
@@ -145,12 +170,21 @@ func (s *Service) Create(ctx context.Context, collection string, sh Shape, body 
 	}
 	r := Record{Collection: collection, ID: id, Data: data, Created: now, Modified: now}
 	s.stamp(&r, sh)
-	return r, s.store.PutResource(ctx, r)
+	return r, s.save(ctx, &r)
 }
 
-// Get reads a record.
+// Get reads a record (its Raw).
 func (s *Service) Get(ctx context.Context, collection, id string) (Record, error) {
 	return s.store.Resource(ctx, collection, id)
+}
+
+// read reads a record and decodes it.
+func (s *Service) read(ctx context.Context, collection, id string) (Record, error) {
+	r, err := s.store.Resource(ctx, collection, id)
+	if err != nil {
+		return r, err
+	}
+	return r, r.decode()
 }
 
 // Replace stores body as the whole record: what the client left out is gone, but for the
@@ -158,7 +192,7 @@ func (s *Service) Get(ctx context.Context, collection, id string) (Record, error
 func (s *Service) Replace(ctx context.Context, collection, id string, sh Shape, body map[string]any) (Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	old, err := s.store.Resource(ctx, collection, id)
+	old, err := s.read(ctx, collection, id)
 	if err != nil {
 		return Record{}, err
 	}
@@ -178,14 +212,14 @@ func (s *Service) Replace(ctx context.Context, collection, id string, sh Shape, 
 	}
 	old.Data = data
 	s.stamp(&old, sh)
-	return old, s.store.PutResource(ctx, old)
+	return old, s.save(ctx, &old)
 }
 
 // Patch merges body into the record (RFC 7386: an explicit null removes that field only).
 func (s *Service) Patch(ctx context.Context, collection, id string, sh Shape, body map[string]any) (Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	old, err := s.store.Resource(ctx, collection, id)
+	old, err := s.read(ctx, collection, id)
 	if err != nil {
 		return Record{}, err
 	}
@@ -198,7 +232,7 @@ func (s *Service) Patch(ctx context.Context, collection, id string, sh Shape, bo
 		}
 	}
 	s.stamp(&old, sh)
-	return old, s.store.PutResource(ctx, old)
+	return old, s.save(ctx, &old)
 }
 
 // Delete removes a record.
@@ -207,12 +241,16 @@ func (s *Service) Delete(ctx context.Context, collection, id string) error {
 }
 
 // Setting reads a singleton: its stored value, or the shape's base while none is stored.
-func (s *Service) Setting(ctx context.Context, path string, sh Shape) (map[string]any, error) {
+func (s *Service) Setting(ctx context.Context, path string, base func() (map[string]any, error)) (json.RawMessage, error) {
 	r, err := s.store.Resource(ctx, path, "")
 	if errors.Is(err, ErrNotFound) {
-		return sh.Base, nil
+		b, err := base()
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(b)
 	}
-	return r.Data, err
+	return r.Raw, err
 }
 
 // UpdateSetting merges body into a singleton (its stored value or the base) and stores it.
@@ -221,7 +259,7 @@ func (s *Service) UpdateSetting(ctx context.Context, path string, sh Shape, body
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.clock.Now()
-	r, err := s.store.Resource(ctx, path, "")
+	r, err := s.read(ctx, path, "")
 	switch {
 	case errors.Is(err, ErrNotFound):
 		r = Record{Collection: path, Data: maps.Clone(sh.Base), Created: now}
@@ -241,7 +279,7 @@ func (s *Service) UpdateSetting(ctx context.Context, path string, sh Shape, body
 			r.Data[f] = rc.FormatTime(now)
 		}
 	}
-	return r.Data, s.store.PutResource(ctx, r)
+	return r.Data, s.save(ctx, &r)
 }
 
 // patch applies a merge patch field by field, each as the schema allows it.
@@ -303,10 +341,16 @@ func (s *Service) List(ctx context.Context, collection string, f Filter, offset,
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var hits []Record
-	for _, r := range all {
-		if matches(r.Data, f, keys) {
-			hits = append(hits, r)
+	hits := all
+	if len(keys) > 0 {
+		hits = nil
+		for _, r := range all {
+			if err := r.decode(); err != nil {
+				return nil, 0, err
+			}
+			if matches(r.Data, f, keys) {
+				hits = append(hits, r)
+			}
 		}
 	}
 	total := len(hits)

@@ -367,7 +367,7 @@ func (o *operation) serveResource(w http.ResponseWriter, r *restapi.Request, bod
 		if err != nil {
 			return o.missing(err)
 		}
-		return o.writeJSON(w, r, rec.Data)
+		return o.write(w, r, o.responses(), o.jsonType(), rec.Raw)
 	case roleReplace, rolePatch:
 		sh, err := res.shapeOp.recordShape(r, c.base+parent)
 		if err != nil {
@@ -389,15 +389,11 @@ func (o *operation) serveResource(w http.ResponseWriter, r *restapi.Request, bod
 		}
 		return o.respond(w, r)
 	case roleSettingRead:
-		sh, err := o.recordShape(r, "")
+		raw, err := eng.Setting(ctx, self, func() (map[string]any, error) { return o.base(r) })
 		if err != nil {
 			return err
 		}
-		data, err := eng.Setting(ctx, self, sh)
-		if err != nil {
-			return err
-		}
-		return o.writeJSON(w, r, data)
+		return o.write(w, r, o.responses(), o.jsonType(), raw)
 	case roleSettingPut, roleSettingPatch:
 		sh, err := res.shapeOp.recordShape(r, "")
 		if err != nil {
@@ -495,7 +491,7 @@ func (o *operation) list(w http.ResponseWriter, r *restapi.Request, c *rctx, sel
 	}
 	list := make([]any, len(recs))
 	for i, rec := range recs {
-		list[i] = rec.Data
+		list[i] = rec.Raw
 	}
 	env[o.res.recordsKey] = list
 	uri, info, nav := paging.Envelope(c.base+self, r.Query, p, total, len(recs))
@@ -540,10 +536,12 @@ func (o *operation) writeJSON(w http.ResponseWriter, r *restapi.Request, v any) 
 	if err != nil {
 		return err
 	}
-	res := o.responses()
-	ct := res.contentType
-	if ct == "" {
-		ct = "application/json"
+	return o.write(w, r, o.responses(), o.jsonType(), b)
+}
+
+func (o *operation) jsonType() string {
+	if ct := o.responses().contentType; ct != "" {
+		return ct
 	}
-	return o.write(w, r, res, ct, b)
+	return "application/json"
 }

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/rcemu/rcemu/internal/resources"
@@ -13,26 +12,22 @@ import (
 var _ resources.Store = (*DB)(nil)
 
 func (db *DB) PutResource(ctx context.Context, r resources.Record) error {
-	data, err := json.Marshal(r.Data)
-	if err != nil {
-		return err
+	data := r.Raw
+	if data == nil {
+		var err error
+		if data, err = json.Marshal(r.Data); err != nil {
+			return err
+		}
 	}
-	_, err = db.w.ExecContext(ctx, `INSERT INTO resources (collection, id, created_ms, modified_ms, data) VALUES (?, ?, ?, ?, ?)
+	_, err := db.w.ExecContext(ctx, `INSERT INTO resources (collection, id, created_ms, modified_ms, data) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (collection, id) DO UPDATE SET modified_ms = excluded.modified_ms, data = excluded.data`,
 		r.Collection, r.ID, r.Created.UnixMilli(), r.Modified.UnixMilli(), string(data))
 	return err
 }
 
 func scanResource(collection string, id string, created, modified int64, data string) (resources.Record, error) {
-	r := resources.Record{Collection: collection, ID: id, Created: time.UnixMilli(created).UTC(), Modified: time.UnixMilli(modified).UTC()}
-	d := json.NewDecoder(strings.NewReader(data))
-	d.UseNumber()
-	var m map[string]any
-	if err := d.Decode(&m); err != nil {
-		return r, err
-	}
-	r.Data = m
-	return r, nil
+	return resources.Record{Collection: collection, ID: id, Raw: json.RawMessage(data),
+		Created: time.UnixMilli(created).UTC(), Modified: time.UnixMilli(modified).UTC()}, nil
 }
 
 func (db *DB) Resource(ctx context.Context, collection, id string) (resources.Record, error) {
