@@ -25,6 +25,9 @@ const (
 // contactOrder maps the address book's sort keys to columns.
 var contactOrder = map[string]string{"FirstName": "first_name", "LastName": "last_name", "Company": "company"}
 
+// fold is the case-insensitive key of a name: lower case, as Go folds Unicode.
+func fold(s string) string { return strings.ToLower(s) }
+
 func writeContact(ctx context.Context, tx *sql.Tx, c *rc.PersonalContact, insert bool) (bool, error) {
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM contacts`).Scan(&c.Seq); err != nil {
 		return false, err
@@ -39,13 +42,13 @@ func writeContact(ctx context.Context, tx *sql.Tx, c *rc.PersonalContact, insert
 	}
 	if insert {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO contacts (id, account_id, extension_id, first_name, last_name, company, deleted, seq, data)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.AccountID, c.ExtensionID, c.FirstName, c.LastName, c.Company,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.AccountID, c.ExtensionID, fold(c.FirstName), fold(c.LastName), fold(c.Company),
 			deleted, c.Seq, string(data)); err != nil {
 			return false, err
 		}
 	} else {
 		res, err := tx.ExecContext(ctx, `UPDATE contacts SET first_name = ?, last_name = ?, company = ?, deleted = ?, seq = ?, data = ?
-			WHERE id = ? AND extension_id = ? AND deleted = 0`, c.FirstName, c.LastName, c.Company, deleted, c.Seq,
+			WHERE id = ? AND extension_id = ? AND deleted = 0`, fold(c.FirstName), fold(c.LastName), fold(c.Company), deleted, c.Seq,
 			string(data), c.ID, c.ExtensionID)
 		if err != nil {
 			return false, err
@@ -122,9 +125,10 @@ func (db *DB) ListContacts(ctx context.Context, f addressbook.ContactFilter) ([]
 	where := []string{"extension_id = ?", "deleted = 0"}
 	args := []any{f.ExtensionID}
 	if f.StartsWith != "" {
-		// A prefix as a range of the NOCASE columns, so that the name indexes serve it (LIKE
-		// with an escape would scan the address book).
-		lo, hi := f.StartsWith, f.StartsWith+"\U0010FFFF"
+		// A prefix as a range of the folded columns, so that the name indexes serve it (LIKE
+		// with an escape would scan the address book, and folds ASCII only).
+		lo := fold(f.StartsWith)
+		hi := lo + "\U0010FFFF"
 		where = append(where, `((first_name >= ? AND first_name < ?) OR (last_name >= ? AND last_name < ?))`)
 		args = append(args, lo, hi, lo, hi)
 	}

@@ -123,3 +123,24 @@ func join(s []string) string {
 	}
 	return out
 }
+
+func TestContactPrefixIgnoresCaseBeyondASCII(t *testing.T) {
+	ctx := context.Background()
+	db := seeded(t, filepath.Join(t.TempDir(), "x.db"))
+	for _, n := range []string{"Émile", "éric", "Eva", "Øyvind"} {
+		if err := db.InsertContacts(ctx, &rc.PersonalContact{AccountID: 159048008, ExtensionID: 171859008, Availability: "Alive",
+			ContactAttributes: rc.ContactAttributes{FirstName: n}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for prefix, want := range map[string]string{"É": "Émile,éric", "é": "Émile,éric", "ø": "Øyvind", "e": "Eva"} {
+		cs, _, err := db.ListContacts(ctx, addressbook.ContactFilter{ExtensionID: 171859008, StartsWith: prefix, SortBy: []string{"FirstName"}})
+		var got []string
+		for _, c := range cs {
+			got = append(got, c.FirstName)
+		}
+		if err != nil || join(got) != want {
+			t.Errorf("startsWith %q = %v %v, want %s", prefix, got, err, want)
+		}
+	}
+}

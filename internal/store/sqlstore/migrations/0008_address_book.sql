@@ -4,9 +4,10 @@ CREATE TABLE contacts (
 	id           INTEGER PRIMARY KEY,
 	account_id   INTEGER NOT NULL,
 	extension_id INTEGER NOT NULL,
-	first_name   TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
-	last_name    TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
-	company      TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
+	-- Names and company case-folded (Unicode, by Go), for prefix search and sorting.
+	first_name   TEXT NOT NULL DEFAULT '',
+	last_name    TEXT NOT NULL DEFAULT '',
+	company      TEXT NOT NULL DEFAULT '',
 	deleted      INTEGER NOT NULL DEFAULT 0,
 	seq          INTEGER NOT NULL, -- change order, for address-book sync
 	data         TEXT NOT NULL
