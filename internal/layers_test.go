@@ -32,6 +32,7 @@ func TestLayers(t *testing.T) {
 		"reqlog":           {mod + "store", mod + "api", "database/sql"},
 		"hookhttp":         {mod, "net/http"}, // it exists to do without net/http
 		"voice":            {mod + "restapi", mod + "api", mod + "store/sqlstore", "net/http", "database/sql"},
+		"teammessaging":    {mod + "restapi", mod + "api", mod + "store/sqlstore", mod + "notify", "net/http", "database/sql"},
 		"audio":            {mod, "net/http"},
 		"addressbook":      {mod + "restapi", mod + "api", mod + "store/sqlstore", "net/http", "database/sql"},
 		"companydir":       {mod + "restapi", mod + "api", mod + "store/sqlstore", "net/http", "database/sql"},

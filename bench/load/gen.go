@@ -152,7 +152,7 @@ func generate(name, client string, op operation, conns int, warmup, dur time.Dur
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 {
+	if !success(resp.StatusCode) {
 		return nil, fmt.Errorf("probe %s: status %d: %.300s", url, resp.StatusCode, body)
 	}
 
@@ -292,7 +292,7 @@ func (w *worker) run(tr *http.Transport, req *http.Request, from, end time.Time)
 		if err == nil {
 			_, err = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
-			ok = err == nil && resp.StatusCode == 200
+			ok = err == nil && success(resp.StatusCode)
 			if err == nil && !ok {
 				err = fmt.Errorf("status %d", resp.StatusCode)
 			}
@@ -361,7 +361,7 @@ func (w *worker) runRaw(req *http.Request, from, end time.Time) {
 		}
 		status, err := readRawResponse(br)
 		t1 := time.Now()
-		if err == nil && status != 200 {
+		if err == nil && !success(status) {
 			err = fmt.Errorf("status %d", status)
 		}
 		if err != nil {
@@ -418,3 +418,6 @@ func readRawResponse(br *bufio.Reader) (int, error) {
 	}
 	return status, nil
 }
+
+// success is an answer that counts: 200, or 201 for the operations that create (a post).
+func success(status int) bool { return status == 200 || status == 201 }

@@ -12,6 +12,10 @@ package main
 //     `RCEMU_BENCH_DB=FILE go test -run XXX -bench 'MessageStoreList/^default$' -benchtime 1x
 //     ./internal/messaging/`, which prints the -clock to use). Default -c 1: the target is a
 //     latency, p99 < 5 ms.
+//   - post: sustained POST /team-messaging/v1/chats/{chatId}/posts from ext 101 into the seed
+//     account's Everyone chat (a mention to resolve, three members to notify), over -c
+//     connections (default 16), then the same request against the bare net/http handler for the
+//     ratio. Target: ≥ 2,000 posts per second.
 //
 // Placement is the usual one (server and generator each pinned to a CPU, GOMAXPROCS=1 each);
 // -server-procs sets the server's GOMAXPROCS, so `-pin off -server-procs 2` lets rcemu use the
@@ -35,9 +39,13 @@ const (
 	smsPath  = "/restapi/v1.0/account/~/extension/~/sms"
 	listPath = "/restapi/v1.0/account/~/extension/~/message-store?perPage=100"
 	smsBody  = `{"from":{"phoneNumber":"+16505550101"},"to":[{"phoneNumber":"+16505550102"}],"text":"Load test: hello from Ada"}`
+	// The default seed's first account is 159048008: its Everyone chat is 15904800801.
+	postPath = "/team-messaging/v1/chats/15904800801/posts"
+	postBody = `{"text":"Load test: hello from Ada to ![:Person](171858008)"}`
 
-	targetSMSPerSec = 2000.0               // sustained POST .../sms between hosted numbers
-	targetListP99   = 5 * time.Millisecond // message-store list with 1,000,000 stored messages
+	targetSMSPerSec  = 2000.0               // sustained POST .../sms between hosted numbers
+	targetPostPerSec = 2000.0               // sustained POST .../posts into a chat
+	targetListP99    = 5 * time.Millisecond // message-store list with 1,000,000 stored messages
 )
 
 // scenarioFromArgs finds -scenario NAME (or --scenario, or =NAME) and returns the other
@@ -85,6 +93,7 @@ type scenarioReport struct {
 	Method      string     `json:"method"`
 	Path        string     `json:"path"`
 	Result      *genResult `json:"result"`
+	Bare        *genResult `json:"bare,omitempty"`          // post: the same request against the bare handler
 	Stored      int        `json:"storedInbound,omitempty"` // sms: ext 102's inbound texts afterwards
 	Checks      checks     `json:"checks"`
 	Pass        bool       `json:"pass"`
@@ -95,7 +104,7 @@ func runScenario(name string, args []string) int {
 	o := scenarioOptions{name: name}
 	fs := flag.NewFlagSet("load -scenario "+name, flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: go run ./bench/load -scenario sms|list [flags]\n\n"+
+		fmt.Fprintf(fs.Output(), "usage: go run ./bench/load -scenario sms|list|post [flags]\n\n"+
 			"sms: sustained POST .../sms between hosted numbers (target ≥ %.0f/s);\n"+
 			"list: GET -path on an rcemu serving -db (target p99 < %v).\n\n", targetSMSPerSec, targetListP99)
 		fs.PrintDefaults()
@@ -126,8 +135,8 @@ func runScenario(name string, args []string) int {
 		return 2
 	}
 	switch {
-	case name != "sms" && name != "list":
-		fmt.Fprintf(os.Stderr, "load: unknown -scenario %q (default, sms or list)\n", name)
+	case name != "sms" && name != "list" && name != "post":
+		fmt.Fprintf(os.Stderr, "load: unknown -scenario %q (default, sms, list or post)\n", name)
 		return 2
 	case o.conns < 1 || o.dur <= 0 || o.warmup < 0 || o.serverProcs < 1:
 		fmt.Fprintln(os.Stderr, "load: -c, -d and -server-procs must be positive")
@@ -155,9 +164,13 @@ func measureScenario(o scenarioOptions) (*scenarioReport, error) {
 		ServerProcs: o.serverProcs, DB: ":memory:"}
 	op := operation{method: http.MethodGet}
 	rep.Path = listPath
-	if o.name == "sms" {
+	switch o.name {
+	case "sms":
 		op = operation{method: http.MethodPost, body: []byte(smsBody), contentType: "application/json"}
 		rep.Path = smsPath
+	case "post":
+		op = operation{method: http.MethodPost, body: []byte(postBody), contentType: "application/json"}
+		rep.Path = postPath
 	}
 	if o.path != "" {
 		rep.Path = o.path
@@ -214,6 +227,18 @@ func measureScenario(o scenarioOptions) (*scenarioReport, error) {
 	if rep.Result, err = runGenerator(ctx, pl, self, o.options, "rcemu "+o.name, op, rc.pid()); err != nil {
 		return nil, err
 	}
+	if o.name == "post" {
+		bare, err := startBare(ctx, pl, self, false, budget)
+		if err != nil {
+			return nil, err
+		}
+		defer bare.stop()
+		bop := op
+		bop.url, bop.auth = bare.url+rep.Path, ""
+		if rep.Bare, err = runGenerator(ctx, pl, self, o.options, "bare", bop, bare.pid()); err != nil {
+			return nil, err
+		}
+	}
 	if o.name == "sms" {
 		// Every 200 stored a copy in the recipient's store: count them through the API.
 		if rep.Stored, err = inboundCount(ctx, rc, token); err != nil {
@@ -265,6 +290,8 @@ func (r *scenarioReport) evaluate() {
 			r.Stored >= int(g.Requests))
 	case "list":
 		add("GET message-store p99", ms(g.P99), "< "+ms(targetListP99), g.P99 < targetListP99)
+	case "post":
+		add("POST .../posts req/s", fmt.Sprintf("%.0f", g.ReqPerSec), fmt.Sprintf("≥ %.0f", targetPostPerSec), g.ReqPerSec >= targetPostPerSec)
 	}
 	add("every answer 200", fmt.Sprintf("%d errors", g.Errors), "0 errors", g.Errors == 0 && g.Requests > 0)
 	if g.generatorBound() {
@@ -288,6 +315,14 @@ func (r *scenarioReport) print(w io.Writer) {
 	fmt.Fprintf(w, "%-12s %10d %10.0f %9s %9s %9s %9s %7d  %s\n", "rcemu "+r.Scenario, g.Requests, g.ReqPerSec,
 		fmt.Sprintf("%.3fms", float64(g.P50)/1e6), fmt.Sprintf("%.3fms", float64(g.P90)/1e6), fmt.Sprintf("%.3fms", float64(g.P99)/1e6),
 		fmt.Sprintf("%.2fms", float64(g.Max)/1e6), g.Errors, g.cpuColumn())
+	if b := r.Bare; b != nil {
+		fmt.Fprintf(w, "%-12s %10d %10.0f %9s %9s %9s %9s %7d  %s\n", "bare", b.Requests, b.ReqPerSec,
+			fmt.Sprintf("%.3fms", float64(b.P50)/1e6), fmt.Sprintf("%.3fms", float64(b.P90)/1e6), fmt.Sprintf("%.3fms", float64(b.P99)/1e6),
+			fmt.Sprintf("%.2fms", float64(b.Max)/1e6), b.Errors, b.cpuColumn())
+		if b.ReqPerSec > 0 && b.P99 > 0 {
+			fmt.Fprintf(w, "rcemu/bare: req/s %.2f, p99 %.1f×\n", g.ReqPerSec/b.ReqPerSec, float64(g.P99)/float64(b.P99))
+		}
+	}
 	if g.ServerCPU > 0 && g.Requests > 0 {
 		// Robust to a shared machine: what one request costs the server, and the rate one busy
 		// core would sustain at that cost.

@@ -103,11 +103,14 @@ for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
  *
  * options.db names a SQLite file instead of `:memory:`, so that a test can stop the emulator
  * (stop() is a graceful SIGTERM shutdown) and start another one on the same state; the caller
- * owns the file (see tempDir). Every start listens on a new port.
+ * owns the file (see tempDir). Every start listens on a new port. options.seed names a seed
+ * file for the new database.
  */
-export async function startServer({ db = ':memory:' } = {}) {
+export async function startServer({ db = ':memory:', seed } = {}) {
   const bin = await binary();
-  const child = spawn(bin, ['serve', '--addr', '127.0.0.1:0', '--db', db, '--log-level', 'warn'], {
+  const args = ['serve', '--addr', '127.0.0.1:0', '--db', db, '--log-level', 'warn'];
+  if (seed) args.push('--seed', seed);
+  const child = spawn(bin, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

@@ -55,8 +55,8 @@ type Store interface {
 	ContactsChangedSince(ctx context.Context, extensionID, seq int64, limit int) ([]rc.PersonalContact, error)
 	// LastContactSeq is the newest change sequence number of any address book.
 	LastContactSeq(ctx context.Context) (int64, error)
-	Favorites(ctx context.Context, extensionID int64) ([]rc.FavoriteContact, error)
-	PutFavorites(ctx context.Context, extensionID int64, fs []rc.FavoriteContact) error
+	ContactFavorites(ctx context.Context, extensionID int64) ([]rc.FavoriteContact, error)
+	PutContactFavorites(ctx context.Context, extensionID int64, fs []rc.FavoriteContact) error
 	Extension(ctx context.Context, accountID, id int64) (rc.Extension, error)
 }
 
@@ -287,7 +287,7 @@ func (s *Service) Delete(ctx context.Context, b Book, ids []int64) error {
 	if err := s.store.UpdateContacts(ctx, cs...); err != nil {
 		return contactNotFound(err)
 	}
-	favs, err := s.store.Favorites(ctx, b.ExtensionID)
+	favs, err := s.store.ContactFavorites(ctx, b.ExtensionID)
 	if err != nil {
 		return err
 	}
@@ -295,7 +295,7 @@ func (s *Service) Delete(ctx context.Context, b Book, ids []int64) error {
 		return f.ContactID != 0 && slices.Contains(ids, f.ContactID)
 	})
 	if len(kept) != len(favs) {
-		return s.store.PutFavorites(ctx, b.ExtensionID, renumber(kept))
+		return s.store.PutContactFavorites(ctx, b.ExtensionID, renumber(kept))
 	}
 	return nil
 }
@@ -307,7 +307,7 @@ func (s *Service) Favorites(ctx context.Context, b Book) ([]rc.FavoriteContact, 
 	if err := s.book(ctx, b); err != nil {
 		return nil, err
 	}
-	return s.store.Favorites(ctx, b.ExtensionID)
+	return s.store.ContactFavorites(ctx, b.ExtensionID)
 }
 
 // SetFavorites replaces the favorites. Each entry names a colleague of the account
@@ -350,7 +350,7 @@ func (s *Service) SetFavorites(ctx context.Context, b Book, fs []rc.FavoriteCont
 		}
 	}
 	out = renumber(out)
-	if err := s.store.PutFavorites(ctx, b.ExtensionID, out); err != nil {
+	if err := s.store.PutContactFavorites(ctx, b.ExtensionID, out); err != nil {
 		return nil, err
 	}
 	return out, nil

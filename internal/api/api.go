@@ -16,6 +16,7 @@ import (
 	"github.com/rcemu/rcemu/internal/restapi/paging"
 	"github.com/rcemu/rcemu/internal/restapi/query"
 	"github.com/rcemu/rcemu/internal/store"
+	"github.com/rcemu/rcemu/internal/teammessaging"
 	"github.com/rcemu/rcemu/internal/voice"
 )
 
@@ -28,6 +29,8 @@ type Handlers struct {
 	Notify           *notify.Service
 	Presence         *presence.Service
 	Voice            *voice.Service
+	// TeamMessaging serves /team-messaging/v1; nil leaves it to the spec.
+	TeamMessaging *teammessaging.Service
 }
 
 const v1 = "/restapi/v1.0"
@@ -47,6 +50,7 @@ func (h *Handlers) Register(rt *restapi.Router) {
 	h.registerMessages(rt)
 	h.registerNotifications(rt)
 	h.registerVoice(rt)
+	h.registerTeamMessaging(rt)
 	h.registerAddressBook(rt)
 	h.registerCompanyDirectory(rt)
 }

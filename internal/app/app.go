@@ -31,10 +31,12 @@ import (
 	"github.com/rcemu/rcemu/internal/presence"
 	"github.com/rcemu/rcemu/internal/reqlog"
 	"github.com/rcemu/rcemu/internal/restapi"
+	"github.com/rcemu/rcemu/internal/restapi/ratelimit"
 	"github.com/rcemu/rcemu/internal/seed"
 	"github.com/rcemu/rcemu/internal/specmock"
 	"github.com/rcemu/rcemu/internal/store"
 	"github.com/rcemu/rcemu/internal/store/sqlstore"
+	"github.com/rcemu/rcemu/internal/teammessaging"
 	"github.com/rcemu/rcemu/internal/voice"
 	"github.com/rcemu/rcemu/internal/wsg"
 )
@@ -137,6 +139,8 @@ type App struct {
 	Msgs   *messaging.Service
 	Notify *notify.Service
 	Voice  *voice.Service
+	Limits *ratelimit.Limiter
+	TM     *teammessaging.Service
 	WSG    *wsg.Gateway
 	spec   *specmock.Mock // nil without a spec
 
@@ -174,25 +178,32 @@ func (a *App) Open(ctx context.Context) error {
 		return err
 	}
 	a.Voice = voice.New(db, a.Clock, a.Bus, a.Msgs)
+	mode, err := ratelimit.ParseMode(a.Config.RateLimits)
+	if err != nil {
+		db.Close()
+		return fmt.Errorf("rate limits: %w", err)
+	}
+	a.Limits = ratelimit.New(a.Clock, mode)
 	a.Msgs.FaxLog = a.Voice
 	pres := &presence.Service{Store: db, Clock: a.Clock, Bus: a.Bus, Calls: a.Voice}
 	a.WSG = wsg.New(a.Notify, a.Clock, a.Log)
+	a.TM = teammessaging.New(db, a.Clock, a.Bus)
 
 	rt := &restapi.Router{}
 	restapi.RegisterDiscovery(rt, Version, "rcemu")
 	a.OAuth.Register(rt)
 	a.WSG.Register(rt)
 	(&api.Handlers{Directory: &directory.Service{Store: db, Bus: a.Bus, Clock: a.Clock}, Messages: a.Msgs, Notify: a.Notify, Presence: pres, Voice: a.Voice,
-		AddressBook: addressbook.New(db, a.Clock), CompanyDirectory: companydir.New(db)}).Register(rt)
+		TeamMessaging: a.TM, AddressBook: addressbook.New(db, a.Clock), CompanyDirectory: companydir.New(db)}).Register(rt)
 	(&control.Handlers{Backend: a, Log: a.Reqs, Clock: a.Clock, Version: Version, Messages: a.Msgs, Bus: a.Bus,
-		Notify: a.Notify, Voice: a.Voice}).Register(rt)
+		Notify: a.Notify, Voice: a.Voice, Limits: a.Limits}).Register(rt)
 	// Spec-served operations go last: a route a stateful handler already serves keeps its handler.
 	if err := a.openSpec(ctx, rt); err != nil {
 		db.Close()
 		return err
 	}
 	a.handler = &restapi.Server{Router: rt, Auth: a.OAuth, Log: a.Log, Clock: a.Clock, MaxBody: a.Config.MaxBody,
-		Observe: a.Reqs.Add}
+		Observe: a.Reqs.Add, Limits: a.Limits}
 	a.WSG.Handler = a.handler
 
 	ln, err := net.Listen("tcp", a.Config.Addr)
@@ -273,6 +284,8 @@ func (a *App) Reset(ctx context.Context) error {
 	a.Notify.ClearAttempts()
 	a.Msgs.Kick() // the messages and their schedule were replaced
 	a.Voice.Reset()
+	a.Limits.Reset()
+	a.TM.Reset()
 	return a.Notify.Reload(ctx)
 }
 
@@ -351,6 +364,7 @@ func (a *App) Import(ctx context.Context, s store.Snapshot) error {
 	a.OAuth.Flush()
 	a.Msgs.Kick() // the messages and their schedule were replaced
 	a.Voice.Reset()
+	a.TM.Reset()
 	return a.Notify.Reload(ctx)
 }
 

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rcemu/rcemu/internal/restapi/ratelimit"
 	"github.com/rcemu/rcemu/internal/specfetch"
 )
 
@@ -43,6 +44,8 @@ type Config struct {
 	MaxBody  int64 // request body limit in bytes
 	// StrictHTTPS requires https:// WebHook addresses, as the platform does.
 	StrictHTTPS bool
+	// RateLimits is off, report (the default: X-Rate-Limit headers, never a refusal) or enforce.
+	RateLimits string
 }
 
 // Serve parses the flags of `rcemu serve`.
@@ -57,6 +60,7 @@ func Serve(args []string, getenv func(string) string, out io.Writer) (Config, er
 	strictEnv, strictErr := strconv.ParseBool(envOr(getenv, "RCEMU_STRICT", "false"))
 	fs.BoolVar(&c.Strict, "strict", strictEnv, "spec-served operations refuse unknown query parameters and body fields (RCEMU_STRICT)")
 	fs.BoolVar(&c.StrictHTTPS, "strict-https", getenv("RCEMU_STRICT_HTTPS") == "true", "refuse plain http:// WebHook addresses, as the platform does (RCEMU_STRICT_HTTPS)")
+	fs.StringVar(&c.RateLimits, "rate-limits", envOr(getenv, "RCEMU_RATE_LIMITS", "report"), "off, report (X-Rate-Limit-* headers, never refused) or enforce (429 CMN-301 with Retry-After) (RCEMU_RATE_LIMITS)")
 	level := fs.String("log-level", envOr(getenv, "RCEMU_LOG_LEVEL", "info"), "debug, info, warn or error (RCEMU_LOG_LEVEL)")
 	maxBody := fs.String("max-body", envOr(getenv, "RCEMU_MAX_BODY", "10485760"), "largest request body in bytes (RCEMU_MAX_BODY)")
 	if err := fs.Parse(args); err != nil {
@@ -70,6 +74,9 @@ func Serve(args []string, getenv func(string) string, out io.Writer) (Config, er
 	}
 	if err := c.CheckSpec(); err != nil {
 		return c, err
+	}
+	if _, err := ratelimit.ParseMode(c.RateLimits); err != nil {
+		return c, fmt.Errorf("--rate-limits: %w", err)
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return c, fmt.Errorf("--log-level: %q is not one of debug, info, warn, error", *level)

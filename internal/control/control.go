@@ -20,6 +20,7 @@ import (
 	"github.com/rcemu/rcemu/internal/reqlog"
 	"github.com/rcemu/rcemu/internal/restapi"
 	"github.com/rcemu/rcemu/internal/restapi/query"
+	"github.com/rcemu/rcemu/internal/restapi/ratelimit"
 	"github.com/rcemu/rcemu/internal/store"
 	"github.com/rcemu/rcemu/internal/voice"
 )
@@ -50,6 +51,7 @@ type Handlers struct {
 	Bus      *events.Bus
 	Notify   *notify.Service
 	Voice    *voice.Service
+	Limits   *ratelimit.Limiter
 }
 
 // Register adds the control routes.
@@ -60,6 +62,9 @@ func (h *Handlers) Register(rt *restapi.Router) {
 	rt.Handle("GET", Prefix+"/state", h.export, o)
 	rt.Handle("PUT", Prefix+"/state", h.importState, o)
 	rt.Handle("POST", Prefix+"/state", h.importState, o)
+	rt.Handle("GET", Prefix+"/rate-limits", h.getRateLimits, o)
+	rt.Handle("PUT", Prefix+"/rate-limits", h.putRateLimits, o)
+	rt.Handle("DELETE", Prefix+"/rate-limits", h.resetRateLimits, o)
 	rt.Handle("GET", Prefix+"/snapshots", h.listSnapshots, o)
 	rt.Handle("GET", Prefix+"/snapshots/{name}", h.readSnapshot, o)
 	rt.Handle("PUT", Prefix+"/snapshots/{name}", h.saveSnapshot, o)

@@ -468,6 +468,14 @@ func match(f Filter, e rc.Event, base string) (any, bool) {
 					To: to.PhoneNumber, ToName: to.Name, OwnerID: itoa(e.ExtensionID)}, true
 			}
 		}
+	case "team-messaging-post":
+		if f.Kind == KindTMPosts && f.AccountID == e.AccountID && e.Body != nil {
+			return e.Body, true
+		}
+	case "team-messaging-chat":
+		if f.Kind == KindTMChats && f.AccountID == e.AccountID && e.Body != nil {
+			return e.Body, true
+		}
 	case "extension":
 		if f.AccountID != e.AccountID {
 			return nil, false

@@ -26,7 +26,21 @@ const (
 	KindTelephony        = "telephony"
 	KindAccountTelephony = "account-telephony"
 	KindMissedCalls      = "missed-calls"
+	// Team messaging: post changes, and chat changes (the groups and chats filters).
+	KindTMPosts = "team-messaging-posts"
+	KindTMChats = "team-messaging-chats"
 )
+
+// teamMessagingFilters are the team-messaging filters, with the legacy Glip forms older bots
+// still subscribe with. They name no account or extension: a subscriber gets the events of the
+// chats they belong to.
+var teamMessagingFilters = map[string]string{
+	"/team-messaging/v1/posts":  KindTMPosts,
+	"/team-messaging/v1/groups": KindTMChats,
+	"/team-messaging/v1/chats":  KindTMChats,
+	"/restapi/v1.0/glip/posts":  KindTMPosts,
+	"/restapi/v1.0/glip/groups": KindTMChats,
+}
 
 // Filter is a parsed event filter.
 type Filter struct {
@@ -78,6 +92,9 @@ func ParseFilter(raw string, caller *rc.Principal) (Filter, error) {
 	q, err := url.ParseQuery(rawQuery)
 	if err != nil {
 		return Filter{}, errFilter
+	}
+	if kind, ok := teamMessagingFilters[path]; ok && rawQuery == "" {
+		return Filter{Raw: path, Kind: kind, AccountID: caller.AccountID, ExtensionID: caller.ExtensionID}, nil
 	}
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 	if len(segs) < 3 || segs[0] != "restapi" || (segs[1] != "v1.0" && segs[1] != "v1") {

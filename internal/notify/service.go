@@ -236,6 +236,9 @@ func (s *Service) dispatch(ctx context.Context, batch []rc.Event) error {
 			if e.Subscription != nil && e.Subscription.ID != a.sub.ID {
 				continue // a renewal reminder goes to its own subscription only
 			}
+			if e.Audience != nil && !e.Audience[a.sub.ExtensionID] {
+				continue // a chat's events go to its members only
+			}
 			for _, f := range a.filters {
 				enc, err := partsOf(cache, i, e, f, base)
 				if err != nil {

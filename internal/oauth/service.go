@@ -110,8 +110,13 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*rc.Principal
 	if err != nil {
 		return nil, err
 	}
+	app, err := s.store.App(ctx, sess.ClientID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
 	p = &rc.Principal{AccountID: sess.AccountID, ExtensionID: sess.ExtensionID, ClientID: sess.ClientID,
-		SessionID: sess.ID, Admin: ext.Admin, Scopes: strings.Fields(sess.Scope), ExpiresAt: t.ExpiresAt}
+		SessionID: sess.ID, Admin: ext.Admin, Scopes: strings.Fields(sess.Scope), ExpiresAt: t.ExpiresAt,
+		AllPermissions: err == nil && len(app.Scopes) == 0}
 	s.mu.Lock()
 	s.cache[token] = p
 	s.mu.Unlock()

@@ -88,5 +88,21 @@ type Principal struct {
 	SessionID   string
 	Admin       bool
 	Scopes      []string
-	ExpiresAt   time.Time
+	// AllPermissions is true for a token of an app that lists no permissions: it may call
+	// every operation, as rcemu's seeded apps do.
+	AllPermissions bool
+	ExpiresAt      time.Time
+}
+
+// Permitted says the caller's app may call an operation that needs permission.
+func (p *Principal) Permitted(permission string) bool {
+	if permission == "" || p.AllPermissions {
+		return true
+	}
+	for _, s := range p.Scopes {
+		if s == permission {
+			return true
+		}
+	}
+	return false
 }

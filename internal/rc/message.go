@@ -121,6 +121,11 @@ type Event struct {
 	// Telephony is the telephony state a presence event carries, when calls changed it (or when
 	// the publisher knows it).
 	Telephony *Telephony `json:"telephony,omitempty"`
+	// Body is the notification body a team-messaging event carries, built by its service.
+	Body any `json:"body,omitempty"`
+	// Audience, when set, lists the only extensions whose subscriptions may receive the event
+	// (the members of a chat); nil leaves it to the filters.
+	Audience map[int64]bool `json:"-"`
 }
 
 // MessageRef is one message a message-store event counts.

@@ -62,6 +62,7 @@ var deliberate = []struct {
 	{"readDirectoryFederation", 404, "", "the spec's ADGError enum lists Java renderings of the codes (ErrorCode{code='ADG-121', ...}); rcemu sends the code itself"},
 	{"listDirectoryEntries", 304, "", "If-None-Match with the current ETag answers 304, as the platform does; the spec lists the header, not the status"},
 	{"readDirectoryEntry", 304, "", "If-None-Match with the current ETag answers 304, as for the list"},
+	{"readGlipPersonNew", 207, "", "comma-separated person ids get the platform's multi-status body, which the spec leaves out"},
 	{"startCallRecording", 201, "application/json", "the platform answers the new recording {id, active}, which ringcentral-call-control reads; the spec documents no body"},
 }
 

@@ -42,6 +42,13 @@ type Options struct {
 	OtherExtensionAllowed bool
 	// MaxBody is the operation's own x-request-max-body-size in bytes; 0 means the server's.
 	MaxBody int64
+	// Operation is the spec's operationId, Group its x-throttling-group ("" when unknown: no
+	// rate limit applies).
+	Operation string
+	Group     string
+	// AppPermission is the operation's x-app-permission: an app whose permissions lack it is
+	// refused with 403 CMN-401.
+	AppPermission string
 }
 
 // Param is one matched path parameter.

@@ -19,6 +19,7 @@ import (
 	"github.com/rcemu/rcemu/internal/rc"
 	"github.com/rcemu/rcemu/internal/restapi/apierror"
 	"github.com/rcemu/rcemu/internal/restapi/query"
+	"github.com/rcemu/rcemu/internal/restapi/ratelimit"
 )
 
 // Authenticator turns a bearer token into the caller, or returns the 401 that fits the token.
@@ -52,6 +53,8 @@ type Server struct {
 	MaxBody int64 // bytes; 0 means DefaultMaxBody
 	// Observe, when set, is called after every non-internal request.
 	Observe func(Entry)
+	// Limits counts requests per throttling group; nil counts nothing.
+	Limits *ratelimit.Limiter
 }
 
 // DefaultMaxBody is the platform's most common x-request-max-body-size (SMS: 10 MB).
@@ -239,11 +242,57 @@ func (s *Server) serve(w *statusWriter, r *Request) (route *Route, err error) {
 		if err := s.authenticate(r); err != nil {
 			return route, err
 		}
+		if !r.Principal.Permitted(route.AppPermission) {
+			return route, rc.AppPermission(route.AppPermission)
+		}
 		if err := resolve(r, route); err != nil {
 			return route, err
 		}
 	}
+	if err := s.throttle(w, r, route); err != nil {
+		return route, err
+	}
 	return route, route.Handler(w, r)
+}
+
+// throttle counts the request in its operation's throttling group, per app and user (per app
+// for the OAuth endpoints, which come before a user is known), sets the X-Rate-Limit headers and
+// refuses it with 429 CMN-301 when the limiter says so.
+func (s *Server) throttle(w http.ResponseWriter, r *Request, route *Route) error {
+	if s.Limits == nil || route.Group == "" {
+		return nil
+	}
+	var app string
+	var ext int64
+	switch p := r.Principal; {
+	case p != nil:
+		app, ext = p.ClientID, p.ExtensionID
+	default:
+		if id, _, ok := r.BasicAuth(); ok {
+			app = id
+		} else {
+			app = r.Form.Get("client_id") // a public app's token request, when it was parsed
+		}
+	}
+	d, ok := s.Limits.Take(app, ext, route.Operation, route.Group)
+	if !ok {
+		return nil
+	}
+	h := w.Header()
+	if d.Refuse {
+		h = http.Header{}
+	}
+	g := d.Group
+	h["X-Rate-Limit-Group"] = []string{g.Header}
+	h["X-Rate-Limit-Limit"] = []string{g.LimitHeader}
+	h["X-Rate-Limit-Remaining"] = []string{strconv.Itoa(d.Remaining)}
+	h["X-Rate-Limit-Window"] = []string{g.WindowHeader}
+	if !d.Refuse {
+		return nil
+	}
+	h["Retry-After"] = []string{strconv.Itoa(int(d.RetryAfter / time.Second))}
+	return &rc.Error{Status: http.StatusTooManyRequests, Code: "CMN-301", TopCode: "CMN-301",
+		Message: "Request rate exceeded", Header: map[string][]string(h)}
 }
 
 // tunnel applies X-HTTP-Method-Override or ?_method= to a POST. Both present and different is

@@ -72,6 +72,9 @@ type App struct {
 	Grants       []string `yaml:"grants"`
 	RedirectURIs []string `yaml:"redirectUris"`
 	Scopes       []string `yaml:"scopes"`
+	// Permissions are the app's RingCentral permissions (the same as scopes); none listed lets
+	// the app call every operation.
+	Permissions []string `yaml:"permissions"`
 }
 
 // Account is a seeded account with its company numbers and extensions.
@@ -212,7 +215,7 @@ func (f File) build(now time.Time) (Result, error) {
 			name = a.ClientID
 		}
 		d.Apps = append(d.Apps, rc.App{ClientID: a.ClientID, ClientSecret: a.ClientSecret, Name: name,
-			Grants: grants, RedirectURIs: a.RedirectURIs, Scopes: a.Scopes})
+			Grants: grants, RedirectURIs: a.RedirectURIs, Scopes: append(append([]string(nil), a.Scopes...), a.Permissions...)})
 	}
 
 	if len(f.Accounts) == 0 {

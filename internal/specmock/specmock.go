@@ -78,15 +78,19 @@ var publicPaths = map[string]bool{
 func Register(rt *restapi.Router, doc *spec.Document, opt Options) *Mock {
 	m := &Mock{Doc: doc, ops: map[string]*operation{}}
 	doc.Operation("") // index the document now, not on the first request
-	existing := map[string]string{}
+	existing := map[string]*restapi.Route{}
 	names := &nameNode{}
 	for _, r := range rt.Routes() {
-		existing[r.Method+" "+spec.NormalizePath(r.Pattern)] = r.Pattern
+		existing[r.Method+" "+spec.NormalizePath(r.Pattern)] = r
 		names.add(r.Pattern)
 	}
 	for _, op := range doc.Operations {
-		if pat, ok := existing[op.Method+" "+spec.NormalizePath(op.Path)]; ok {
-			m.Coverage = append(m.Coverage, Coverage{Op: op, Tier: TierStateful, Pattern: pat})
+		if r, ok := existing[op.Method+" "+spec.NormalizePath(op.Path)]; ok {
+			// A hand-written route is the same operation: it takes its id and throttling group.
+			if r.Operation == "" {
+				r.Operation, r.Group, r.AppPermission = op.ID, op.ThrottlingGroup, op.AppPermission
+			}
+			m.Coverage = append(m.Coverage, Coverage{Op: op, Tier: TierStateful, Pattern: r.Pattern})
 			m.Stateful++
 			continue
 		}
@@ -94,7 +98,8 @@ func Register(rt *restapi.Router, doc *spec.Document, opt Options) *Mock {
 		o := newOperation(doc, op, opt, pattern)
 		// The permission CMN-419 names: the first of "EditUserInfo OR EditUserCredentials".
 		perm, _, _ := strings.Cut(op.UserPermission, " ")
-		rt.Handle(op.Method, pattern, o.serve, restapi.Options{Public: op.Public || publicPaths[op.Path], Permission: perm})
+		rt.Handle(op.Method, pattern, o.serve, restapi.Options{Public: op.Public || publicPaths[op.Path], Permission: perm,
+			Operation: op.ID, Group: op.ThrottlingGroup, AppPermission: op.AppPermission})
 		m.ops[op.ID] = o
 		m.Coverage = append(m.Coverage, Coverage{Op: op, Tier: TierSpec, Pattern: pattern})
 		m.Served++

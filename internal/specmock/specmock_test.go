@@ -191,7 +191,7 @@ components:
 type fakeAuth struct{}
 
 func (fakeAuth) Authenticate(context.Context, string) (*rc.Principal, error) {
-	return &rc.Principal{AccountID: 1000, ExtensionID: 2000, Admin: true}, nil
+	return &rc.Principal{AccountID: 1000, ExtensionID: 2000, Admin: true, AllPermissions: true}, nil
 }
 
 type fixedClock struct{}

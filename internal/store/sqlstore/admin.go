@@ -17,7 +17,8 @@ import (
 var dataTables = []string{"accounts", "extensions", "phone_numbers", "apps", "credentials", "sessions", "tokens", "auth_codes",
 	"messages", "attachments", "subscriptions", "deliveries", "presence",
 	"counters", "calls", "call_parties", "call_log", "call_log_numbers", "ringouts", "recordings",
-	"resources", "contacts", "contact_phones", "favorites"}
+	"resources", "tm_chats", "tm_members", "tm_posts", "tm_favorites", "tm_items",
+	"contacts", "contact_phones", "favorites"}
 
 func (db *DB) Meta(ctx context.Context, key string) (string, error) {
 	var v string
@@ -35,6 +36,7 @@ func (db *DB) Load(ctx context.Context, d store.Dataset) error {
 	defer db.cache.reset()
 	defer db.msgGen.Add(1)
 	defer db.decoded.clear()
+	defer db.posts.clear()
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		if err := load(ctx, tx, d); err != nil {
 			return err
@@ -108,6 +110,7 @@ func (db *DB) Clear(ctx context.Context) error {
 	defer db.cache.reset()
 	defer db.msgGen.Add(1)
 	defer db.decoded.clear()
+	defer db.posts.clear()
 	return db.tx(ctx, func(tx *sql.Tx) error { return clearTables(ctx, tx) })
 }
 
@@ -188,6 +191,7 @@ func (db *DB) Import(ctx context.Context, s store.Snapshot) error {
 	defer db.cache.reset()
 	defer db.msgGen.Add(1)
 	defer db.decoded.clear()
+	defer db.posts.clear()
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		if err := clearTables(ctx, tx); err != nil {
 			return err

@@ -21,11 +21,13 @@ type cache struct {
 	// read on every text sent, and change only with the whole state.
 	numbers map[string]rc.PhoneNumber
 	byExt   map[int64][]rc.PhoneNumber
+	// users are each account's user ids (its Everyone chat), read on every post into that chat.
+	users map[int64][]int64
 }
 
 func newCache() *cache {
 	return &cache{ext: map[int64]rc.Extension{}, acc: map[int64]rc.Account{}, numbers: map[string]rc.PhoneNumber{},
-		byExt: map[int64][]rc.PhoneNumber{}}
+		byExt: map[int64][]rc.PhoneNumber{}, users: map[int64][]int64{}}
 }
 
 // get and put read and fill one of the cache's maps; put keeps nothing if a write came between
@@ -69,6 +71,7 @@ func (c *cache) dropExtension(id int64) {
 	defer c.mu.Unlock()
 	c.gen++
 	delete(c.ext, id)
+	clear(c.users) // its type may have changed
 }
 
 // reset forgets everything; bulk writers call it after they commit.
@@ -78,6 +81,7 @@ func (c *cache) reset() {
 	c.gen++
 	clear(c.ext)
 	clear(c.acc)
+	clear(c.users)
 	clear(c.numbers)
 	clear(c.byExt)
 }

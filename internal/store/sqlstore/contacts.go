@@ -241,7 +241,7 @@ func (db *DB) LastContactSeq(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-func (db *DB) Favorites(ctx context.Context, extensionID int64) ([]rc.FavoriteContact, error) {
+func (db *DB) ContactFavorites(ctx context.Context, extensionID int64) ([]rc.FavoriteContact, error) {
 	fs, err := getJSON[[]rc.FavoriteContact](ctx, db.r, `SELECT data FROM favorites WHERE extension_id = ?`, extensionID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && fs == nil) {
 		return []rc.FavoriteContact{}, nil
@@ -249,7 +249,7 @@ func (db *DB) Favorites(ctx context.Context, extensionID int64) ([]rc.FavoriteCo
 	return fs, err
 }
 
-func (db *DB) PutFavorites(ctx context.Context, extensionID int64, fs []rc.FavoriteContact) error {
+func (db *DB) PutContactFavorites(ctx context.Context, extensionID int64, fs []rc.FavoriteContact) error {
 	data, err := json.Marshal(fs)
 	if err != nil {
 		return err

@@ -101,14 +101,14 @@ func TestContactStore(t *testing.T) {
 		t.Fatalf("grace's feed has %d contacts, want her two seeded ones", len(cs))
 	}
 
-	if fs, err := st.Favorites(ctx, ext); err != nil || len(fs) != 0 {
+	if fs, err := st.ContactFavorites(ctx, ext); err != nil || len(fs) != 0 {
 		t.Fatalf("no favorites yet: %v %v", fs, err)
 	}
 	want := []rc.FavoriteContact{{ID: 1, ContactID: c.ID}, {ID: 2, AccountID: 159048008, ExtensionID: other}}
-	if err := st.PutFavorites(ctx, ext, want); err != nil {
+	if err := st.PutContactFavorites(ctx, ext, want); err != nil {
 		t.Fatal(err)
 	}
-	if fs, err := st.Favorites(ctx, ext); err != nil || len(fs) != 2 || fs[0] != want[0] || fs[1] != want[1] {
+	if fs, err := st.ContactFavorites(ctx, ext); err != nil || len(fs) != 2 || fs[0] != want[0] || fs[1] != want[1] {
 		t.Fatalf("favorites = %v %v", fs, err)
 	}
 }

@@ -36,6 +36,7 @@ type DB struct {
 	counts       sync.Map // query → cachedCount
 	countEntries atomic.Int64
 	decoded      decodedMessages
+	posts        decodedPosts
 }
 
 var _ store.Store = (*DB)(nil)
