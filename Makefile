@@ -50,4 +50,5 @@ fuzz:
 	$(GO) test -run XXX -fuzz FuzzReadResponse -fuzztime $(FUZZTIME) ./internal/hookhttp/
 	$(GO) test -run XXX -fuzz FuzzJSONShape -fuzztime $(FUZZTIME) ./internal/restapi/
 	$(GO) test -run XXX -fuzz FuzzDuration -fuzztime $(FUZZTIME) ./internal/audio/
+	$(GO) test -run XXX -fuzz FuzzNormalizePhone -fuzztime $(FUZZTIME) ./internal/addressbook/
 	$(GO) test -run XXX -fuzz FuzzMentions -fuzztime $(FUZZTIME) ./internal/teammessaging/

@@ -34,6 +34,8 @@ func TestLayers(t *testing.T) {
 		"voice":            {mod + "restapi", mod + "api", mod + "store/sqlstore", "net/http", "database/sql"},
 		"teammessaging":    {mod + "restapi", mod + "api", mod + "store/sqlstore", mod + "notify", "net/http", "database/sql"},
 		"audio":            {mod, "net/http"},
+		"addressbook":      {mod + "restapi", mod + "api", mod + "store/sqlstore", "net/http", "database/sql"},
+		"companydir":       {mod + "restapi", mod + "api", mod + "store/sqlstore", "net/http", "database/sql"},
 		"specfetch":        {mod + "restapi", mod + "api", mod + "store", "database/sql"},
 	}
 	checked := 0

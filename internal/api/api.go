@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/rcemu/rcemu/internal/addressbook"
+	"github.com/rcemu/rcemu/internal/companydir"
 	"github.com/rcemu/rcemu/internal/directory"
 	"github.com/rcemu/rcemu/internal/messaging"
 	"github.com/rcemu/rcemu/internal/notify"
@@ -20,11 +22,13 @@ import (
 
 // Handlers serves the stateful resources.
 type Handlers struct {
-	Directory *directory.Service
-	Messages  *messaging.Service
-	Notify    *notify.Service
-	Presence  *presence.Service
-	Voice     *voice.Service
+	Directory        *directory.Service
+	AddressBook      *addressbook.Service
+	CompanyDirectory *companydir.Service
+	Messages         *messaging.Service
+	Notify           *notify.Service
+	Presence         *presence.Service
+	Voice            *voice.Service
 	// TeamMessaging serves /team-messaging/v1; nil leaves it to the spec.
 	TeamMessaging *teammessaging.Service
 }
@@ -47,6 +51,8 @@ func (h *Handlers) Register(rt *restapi.Router) {
 	h.registerNotifications(rt)
 	h.registerVoice(rt)
 	h.registerTeamMessaging(rt)
+	h.registerAddressBook(rt)
+	h.registerCompanyDirectory(rt)
 }
 
 func (h *Handlers) readAccountInfo(w http.ResponseWriter, r *restapi.Request) error {

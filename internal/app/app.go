@@ -16,8 +16,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rcemu/rcemu/internal/addressbook"
 	"github.com/rcemu/rcemu/internal/api"
 	"github.com/rcemu/rcemu/internal/clock"
+	"github.com/rcemu/rcemu/internal/companydir"
 	"github.com/rcemu/rcemu/internal/config"
 	"github.com/rcemu/rcemu/internal/control"
 	"github.com/rcemu/rcemu/internal/credentials"
@@ -197,7 +199,7 @@ func (a *App) Open(ctx context.Context) error {
 	a.OAuth.Register(rt)
 	a.WSG.Register(rt)
 	(&api.Handlers{Directory: &directory.Service{Store: db, Bus: a.Bus, Clock: a.Clock}, Messages: a.Msgs, Notify: a.Notify, Presence: pres, Voice: a.Voice,
-		TeamMessaging: a.TM}).Register(rt)
+		TeamMessaging: a.TM, AddressBook: addressbook.New(db, a.Clock), CompanyDirectory: companydir.New(db)}).Register(rt)
 	(&control.Handlers{Backend: a, Log: a.Reqs, Clock: a.Clock, Version: Version, Messages: a.Msgs, Bus: a.Bus,
 		Notify: a.Notify, Voice: a.Voice, Limits: a.Limits, Faults: a.Faults, Sockets: a.WSG}).Register(rt)
 	// Spec-served operations go last: a route a stateful handler already serves keeps its handler.

@@ -102,6 +102,21 @@ type Extension struct {
 	Password        string        `yaml:"password"`
 	JWT             string        `yaml:"jwt"`
 	PhoneNumbers    []PhoneNumber `yaml:"phoneNumbers"`
+	// Contacts are the user's personal address book.
+	Contacts []Contact `yaml:"contacts"`
+}
+
+// Contact is a seeded personal contact; its id comes from the store, in document order.
+type Contact struct {
+	FirstName     string `yaml:"firstName"`
+	LastName      string `yaml:"lastName"`
+	Company       string `yaml:"company"`
+	JobTitle      string `yaml:"jobTitle"`
+	Email         string `yaml:"email"`
+	BusinessPhone string `yaml:"businessPhone"`
+	MobilePhone   string `yaml:"mobilePhone"`
+	HomePhone     string `yaml:"homePhone"`
+	Notes         string `yaml:"notes"`
 }
 
 // PhoneNumber is a seeded number.
@@ -277,6 +292,18 @@ func (f File) build(now time.Time) (Result, error) {
 				SetupWizardState: "Completed", CreationTime: created})
 			for pi, p := range e.PhoneNumbers {
 				addNumber(p, e.ID, "DirectNumber", fmt.Sprintf("%s.phoneNumbers[%d]", ewhat, pi))
+			}
+			for ci, c := range e.Contacts {
+				for _, p := range []string{c.BusinessPhone, c.MobilePhone, c.HomePhone} {
+					if p != "" && !e164RE.MatchString(p) {
+						fail("%s.contacts[%d]: %q is not an E.164 number", ewhat, ci, p)
+					}
+				}
+				d.Contacts = append(d.Contacts, &rc.PersonalContact{AccountID: a.ID, ExtensionID: e.ID, Availability: "Alive",
+					CreationTime: created, LastModifiedTime: created,
+					ContactAttributes: rc.ContactAttributes{FirstName: c.FirstName, LastName: c.LastName, Company: c.Company,
+						JobTitle: c.JobTitle, Email: c.Email, BusinessPhone: c.BusinessPhone, MobilePhone: c.MobilePhone,
+						HomePhone: c.HomePhone, Notes: c.Notes}})
 			}
 			if e.Password != "" || e.JWT != "" {
 				username := firstNumber(e.PhoneNumbers)

@@ -159,6 +159,8 @@ type Dataset struct {
 	CallRecords  []*rc.CallRecord
 	// CallRecordings are the recordings the seeded call log links.
 	CallRecordings []rc.CallRecording
+	// Contacts are personal address-book contacts.
+	Contacts []*rc.PersonalContact
 }
 
 // Snapshot is the whole state as one document: every table's rows, column → value.

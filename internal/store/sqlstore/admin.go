@@ -17,7 +17,8 @@ import (
 var dataTables = []string{"accounts", "extensions", "phone_numbers", "apps", "credentials", "sessions", "tokens", "auth_codes",
 	"messages", "attachments", "subscriptions", "deliveries", "presence",
 	"counters", "calls", "call_parties", "call_log", "call_log_numbers", "ringouts", "recordings",
-	"resources", "tm_chats", "tm_members", "tm_posts", "tm_favorites", "tm_items"}
+	"resources", "tm_chats", "tm_members", "tm_posts", "tm_favorites", "tm_items",
+	"contacts", "contact_phones", "favorites"}
 
 func (db *DB) Meta(ctx context.Context, key string) (string, error) {
 	var v string
@@ -44,6 +45,9 @@ func (db *DB) Load(ctx context.Context, d store.Dataset) error {
 			return err
 		}
 		if err := insertRecordings(ctx, tx, d.CallRecordings); err != nil {
+			return err
+		}
+		if err := insertContacts(ctx, tx, d.Contacts); err != nil {
 			return err
 		}
 		return insertMessages(ctx, tx, d.Messages)

@@ -31,7 +31,7 @@ type DB struct {
 	w, r    *sql.DB
 	tempDir string // set for ":memory:", removed on Close
 	cache   *cache
-	// msgGen counts message writes, so that remembered counts know when they are stale.
+	// msgGen counts message and contact writes, so that remembered counts know when they are stale.
 	msgGen       atomic.Int64
 	counts       sync.Map // query → cachedCount
 	countEntries atomic.Int64
