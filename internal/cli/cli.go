@@ -80,6 +80,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	a.Serve()
+	if addr := getenv("RCEMU_PPROF"); addr != "" {
+		servePprof(addr, log)
+	}
 	c, err := a.Credentials(ctx, a.URL())
 	if err != nil {
 		return err

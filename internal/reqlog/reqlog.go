@@ -24,7 +24,8 @@ type app struct {
 	requests  int
 	agents    map[string]int // agent → requests; whether it conforms is worked out in Report
 	missing   int
-	instances map[string]map[string]bool // session → agents seen
+	instances map[string]map[string]bool // session → agents seen, for the last maxSessions sessions
+	mixed     int                        // sessions that sent more than one agent
 	usage     Usage
 	// waitUntil is, per extension and group, when a 429's Retry-After allows the next call.
 	waitUntil map[waitKey]time.Time
@@ -64,6 +65,9 @@ type OpUse struct {
 	Refused       int    `json:"refusedPermission"` // 403 CMN-401: the app lacks the permission
 }
 
+// maxSessions bounds the sessions an app's User-Agent consistency is followed for.
+const maxSessions = 1024
+
 // New keeps the last size requests.
 func New(size int) *Log {
 	return &Log{recent: ring.New[restapi.Entry](size), apps: make(map[string]*app)}
@@ -99,10 +103,20 @@ func (l *Log) Add(e restapi.Entry) {
 	if e.SessionID != "" {
 		seen := a.instances[e.SessionID]
 		if seen == nil {
+			if len(a.instances) >= maxSessions {
+				// An app that logs in for every call makes a session each time: remember the
+				// recent ones only (the count of mixed sessions stays).
+				a.instances = map[string]map[string]bool{}
+			}
 			seen = map[string]bool{}
 			a.instances[e.SessionID] = seen
 		}
-		seen[e.UserAgent] = true
+		if !seen[e.UserAgent] {
+			seen[e.UserAgent] = true
+			if len(seen) == 2 {
+				a.mixed++
+			}
+		}
 	}
 }
 
@@ -226,13 +240,7 @@ func (l *Log) Report() []AppReport {
 			r.Violations = append(r.Violations, Violation{Rule: "sent", Count: a.missing,
 				Message: "requests carried neither User-Agent nor X-User-Agent"})
 		}
-		mixed := 0
-		for _, seen := range a.instances {
-			if len(seen) > 1 {
-				mixed++
-			}
-		}
-		if mixed > 0 {
+		if mixed := a.mixed; mixed > 0 {
 			r.Violations = append(r.Violations, Violation{Rule: "consistent", Count: mixed,
 				Message: "sessions of this app sent more than one User-Agent string"})
 		}

@@ -74,7 +74,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.cleanup()
 		return nil, err
 	}
-	r, err := sql.Open("sqlite", u+"?"+pragmas+"&_pragma=query_only(1)")
+	// Each reader keeps its own page cache; 1 MiB apiece (SQLite's default is 2) bounds what
+	// eight of them hold once the file outgrows them, which is most of rcemu's memory.
+	r, err := sql.Open("sqlite", u+"?"+pragmas+"&_pragma=query_only(1)&_pragma=cache_size(-1024)")
 	if err != nil {
 		w.Close()
 		db.cleanup()
