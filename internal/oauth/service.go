@@ -56,7 +56,7 @@ func New(s store.Store, clock rc.Clock, keys Keys) *Service {
 
 // maxCachedCallers bounds the callers kept by access token: an app that logs in again and
 // again leaves a token behind each time.
-const maxCachedCallers = 4096
+const maxCachedCallers = 1024
 
 // sweep drops the callers of expired tokens, and all of them if that frees too little; the
 // store answers for a dropped one. With s.mu held.
