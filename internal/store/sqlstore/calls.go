@@ -337,7 +337,7 @@ func (db *DB) ListCallRecords(ctx context.Context, f voice.LogFilter) ([]rc.Call
 		q += ` LIMIT ? OFFSET ?`
 		args = append(args, f.Limit, f.Offset)
 	}
-	rows, err := db.r.QueryContext(ctx, q, args...)
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}

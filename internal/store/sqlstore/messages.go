@@ -219,7 +219,7 @@ func (db *DB) ListMessages(ctx context.Context, f store.MessageFilter) ([]rc.Mes
 // only the ones the decoded-message cache does not hold at that seq: decoding stored JSON was the
 // largest cost of a page.
 func (db *DB) messagesByRef(ctx context.Context, q string, args []any) ([]rc.Message, error) {
-	rows, err := db.r.QueryContext(ctx, q, args...)
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +252,7 @@ func (db *DB) messagesByRef(ctx context.Context, q string, args []any) ([]rc.Mes
 		return out, nil
 	}
 	var margs []any
-	rows, err = db.r.QueryContext(ctx, `SELECT data, seq FROM messages WHERE `+inList("id", missing, &margs), margs...)
+	rows, err = db.query(ctx, `SELECT data, seq FROM messages WHERE `+inList("id", missing, &margs), margs...)
 	if err != nil {
 		return nil, err
 	}

@@ -33,10 +33,19 @@ func scanResource(collection string, id string, created, modified int64, data st
 func (db *DB) Resource(ctx context.Context, collection, id string) (resources.Record, error) {
 	var created, modified int64
 	var data string
-	err := db.r.QueryRowContext(ctx, `SELECT created_ms, modified_ms, data FROM resources WHERE collection = ? AND id = ?`,
-		collection, id).Scan(&created, &modified, &data)
+	rows, err := db.query(ctx, `SELECT created_ms, modified_ms, data FROM resources WHERE collection = ? AND id = ?`, collection, id)
 	if err != nil {
-		return resources.Record{}, notFound(err)
+		return resources.Record{}, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return resources.Record{}, err
+		}
+		return resources.Record{}, store.ErrNotFound
+	}
+	if err := rows.Scan(&created, &modified, &data); err != nil {
+		return resources.Record{}, err
 	}
 	return scanResource(collection, id, created, modified, data)
 }

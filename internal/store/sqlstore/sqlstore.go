@@ -37,6 +37,7 @@ type DB struct {
 	countEntries atomic.Int64
 	decoded      decodedMessages
 	posts        decodedPosts
+	stmts        stmtCache
 }
 
 var _ store.Store = (*DB)(nil)
@@ -88,6 +89,48 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return db, nil
 }
 
+// stmtCache keeps the reader pool's prepared statements by SQL text: parsing and planning a
+// query cost more than running it on the hot lists. It is bounded, since lists build their SQL
+// from the filters given.
+type stmtCache struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+const maxStmts = 256
+
+// query runs a read through a cached prepared statement.
+func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	c := &db.stmts
+	c.mu.Lock()
+	st := c.m[q]
+	if st == nil && len(c.m) < maxStmts {
+		var err error
+		if st, err = db.r.PrepareContext(ctx, q); err != nil {
+			c.mu.Unlock()
+			return nil, err
+		}
+		if c.m == nil {
+			c.m = map[string]*sql.Stmt{}
+		}
+		c.m[q] = st
+	}
+	c.mu.Unlock()
+	if st == nil {
+		return db.r.QueryContext(ctx, q, args...)
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (db *DB) closeStmts() {
+	db.stmts.mu.Lock()
+	defer db.stmts.mu.Unlock()
+	for _, st := range db.stmts.m {
+		st.Close()
+	}
+	db.stmts.m = nil
+}
+
 func (db *DB) cleanup() {
 	if db.tempDir != "" {
 		os.RemoveAll(db.tempDir)
@@ -96,6 +139,7 @@ func (db *DB) cleanup() {
 
 // Close closes both pools and removes a throwaway database.
 func (db *DB) Close() error {
+	db.closeStmts()
 	err := errors.Join(db.r.Close(), db.w.Close())
 	db.cleanup()
 	return err
