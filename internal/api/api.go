@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 
 	"github.com/rcemu/rcemu/internal/addressbook"
 	"github.com/rcemu/rcemu/internal/companydir"
@@ -31,6 +32,8 @@ type Handlers struct {
 	Voice            *voice.Service
 	// TeamMessaging serves /team-messaging/v1; nil leaves it to the spec.
 	TeamMessaging *teammessaging.Service
+
+	extBodies extBodies
 }
 
 const v1 = "/restapi/v1.0"
@@ -153,11 +156,54 @@ func (h *Handlers) listExtensions(w http.ResponseWriter, r *restapi.Request) err
 }
 
 func (h *Handlers) readExtension(w http.ResponseWriter, r *restapi.Request) error {
-	e, err := h.Directory.Extension(r.Context(), r.AccountID, r.ExtensionID)
+	e, gen, err := h.Directory.ExtensionAt(r.Context(), r.AccountID, r.ExtensionID)
 	if err != nil {
 		return err
 	}
-	return restapi.JSON(w, 200, newExtensionInfo(r, e))
+	k := extBodyKey{id: e.ID, base: r.Base()}
+	if b, ok := h.extBodies.get(k, gen); ok {
+		return restapi.RawJSON(w, 200, b)
+	}
+	b, err := restapi.Marshal(newExtensionInfo(r, e))
+	if err != nil {
+		return err
+	}
+	h.extBodies.put(k, gen, b)
+	return restapi.RawJSON(w, 200, b)
+}
+
+// extBodies keeps encoded extension bodies: every app reads its user's extension again and
+// again, and encoding it was most of the request. An entry is good for the store generation it
+// was made at; the base URL is part of the key since the body's uris carry it.
+type extBodies struct {
+	mu sync.Mutex
+	m  map[extBodyKey]extBody
+}
+
+type extBodyKey struct {
+	id   int64
+	base string
+}
+
+type extBody struct {
+	gen  uint64
+	body []byte
+}
+
+func (c *extBodies) get(k extBodyKey, gen uint64) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[k]
+	return e.body, ok && e.gen == gen
+}
+
+func (c *extBodies) put(k extBodyKey, gen uint64, b []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= 1024 {
+		c.m = map[extBodyKey]extBody{}
+	}
+	c.m[k] = extBody{gen: gen, body: b}
 }
 
 func (h *Handlers) updateExtension(w http.ResponseWriter, r *restapi.Request) error {

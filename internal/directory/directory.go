@@ -56,6 +56,14 @@ func (s *Service) Extension(ctx context.Context, accountID, id int64) (rc.Extens
 	return e, err
 }
 
+// ExtensionAt returns an extension as Extension does, with the generation it was read at: the
+// same generation later means the same extension.
+func (s *Service) ExtensionAt(ctx context.Context, accountID, id int64) (rc.Extension, uint64, error) {
+	gen := s.Store.ExtensionsGeneration()
+	e, err := s.Extension(ctx, accountID, id)
+	return e, gen, err
+}
+
 // ContactUpdate is the contact part of an update; nil fields are left as they are.
 type ContactUpdate struct {
 	FirstName     *string `json:"firstName"`

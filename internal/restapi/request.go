@@ -189,6 +189,28 @@ func TooLarge(limit int64) *rc.Error {
 
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// Marshal encodes v as JSON writes it, for a body kept and sent again with RawJSON.
+func Marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	b := buf.Bytes()
+	return b[:len(b)-1], nil
+}
+
+// RawJSON writes an encoded JSON body.
+func RawJSON(w http.ResponseWriter, status int, b []byte) error {
+	h := w.Header()
+	h["Content-Type"] = []string{apierror.ContentType}
+	h["Content-Length"] = []string{strconv.Itoa(len(b))}
+	w.WriteHeader(status)
+	_, err := w.Write(b)
+	return err
+}
+
 // JSON writes v with status and the platform's content type.
 func JSON(w http.ResponseWriter, status int, v any) error {
 	buf := buffers.Get().(*bytes.Buffer)

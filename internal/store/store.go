@@ -45,6 +45,9 @@ type Directory interface {
 	Account(ctx context.Context, id int64) (rc.Account, error)
 	Accounts(ctx context.Context) ([]rc.Account, error)
 	Extension(ctx context.Context, accountID, id int64) (rc.Extension, error)
+	// ExtensionsGeneration changes whenever any extension or account may have changed, so that
+	// what is derived from them can be kept until it does.
+	ExtensionsGeneration() uint64
 	ExtensionByNumber(ctx context.Context, accountID int64, number string) (rc.Extension, error)
 	// ListExtensions returns one page and the total number matching.
 	ListExtensions(ctx context.Context, f ExtensionFilter) ([]rc.Extension, int, error)

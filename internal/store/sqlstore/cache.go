@@ -126,3 +126,7 @@ func (d *decodedMessages) clear() {
 	d.m = nil
 	d.mu.Unlock()
 }
+
+// ExtensionsGeneration is the cache's generation: every write of an extension or account, and
+// every bulk write, moves it.
+func (db *DB) ExtensionsGeneration() uint64 { return db.cache.generation() }
