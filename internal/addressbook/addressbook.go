@@ -6,8 +6,6 @@ package addressbook
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"reflect"
 	"regexp"
@@ -394,18 +392,9 @@ type syncState struct {
 	Seq int64 `json:"s"`
 }
 
-func encodeToken(st syncState) string {
-	b, _ := json.Marshal(st)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
 func decodeToken(tok string) (syncState, bool) {
 	var st syncState
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil || json.Unmarshal(b, &st) != nil || st.Ext == 0 {
-		return st, false
-	}
-	return st, true
+	return st, rc.DecodeToken(tok, &st) && st.Ext != 0
 }
 
 // Sync runs a full sync (every live contact, page by page in the order of ids) or an incremental
@@ -445,7 +434,7 @@ func (s *Service) Sync(ctx context.Context, b Book, r SyncRequest) (SyncResult, 
 		} else {
 			st.Seq = last
 		}
-		return SyncResult{Records: changed, Type: "ISync", Token: encodeToken(st), Time: now}, nil
+		return SyncResult{Records: changed, Type: "ISync", Token: rc.EncodeToken(st), Time: now}, nil
 	}
 	// A later page of a full sync keeps the token of its first page, so that changes made
 	// between pages come with the next incremental sync.
@@ -456,7 +445,7 @@ func (s *Service) Sync(ctx context.Context, b Book, r SyncRequest) (SyncResult, 
 	if err != nil {
 		return SyncResult{}, err
 	}
-	res := SyncResult{Records: cs, Type: "FSync", Token: encodeToken(st), Time: now}
+	res := SyncResult{Records: cs, Type: "FSync", Token: rc.EncodeToken(st), Time: now}
 	if len(cs) > per {
 		res.Records = cs[:per]
 		res.NextPageID = cs[per-1].ID

@@ -11,15 +11,10 @@ import (
 	"github.com/rcemu/rcemu/internal/seed"
 )
 
-// TestAppPermissions: an app seeded with only ReadAccounts reads the account and the extension
-// but is refused SMS with 403 InsufficientPermissions / CMN-401 naming SendSMS's permission, and
-// nothing is sent; the default app, which lists none, may call everything.
-func TestAppPermissions(t *testing.T) {
-	path := rctest.SpecPath()
-	if path == "" {
-		t.Skip("the spec has not been fetched")
-	}
-	// After the default app, which stays the credentials' first.
+// readOnlyAppSeed writes the default seed with one more app, readOnlyClientId000001, which lists
+// only ReadAccounts; it comes after the default app, which stays the credentials' first.
+func readOnlyAppSeed(t *testing.T) string {
+	t.Helper()
 	doc := strings.Replace(string(seed.Default()), "  - clientId: rcemuPublicClientId001\n", `  - clientId: readOnlyClientId000001
     clientSecret: readOnlyClientSecret00000000000000000001
     name: read-only app
@@ -31,6 +26,19 @@ func TestAppPermissions(t *testing.T) {
 	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return file
+}
+
+// TestAppPermissions: an app seeded with only ReadAccounts reads the account and the extension
+// but is refused SMS with 403 InsufficientPermissions / CMN-401 naming SendSMS's permission, and
+// nothing is sent; the default app, which lists none, may call everything.
+func TestAppPermissions(t *testing.T) {
+	path := rctest.SpecPath()
+	if path == "" {
+		t.Skip("the spec has not been fetched")
+	}
+	// After the default app, which stays the credentials' first.
+	file := readOnlyAppSeed(t)
 	a := rctest.MustOpenApp(t, rctest.WithSpec(path), rctest.WithSeed(file))
 	res := a.Do(rctest.Req{Method: "POST", Path: "/restapi/oauth/token", Basic: [2]string{"readOnlyClientId000001", "readOnlyClientSecret00000000000000000001"},
 		Form: url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {a.User(0, "101").JWT}}})

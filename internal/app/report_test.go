@@ -3,15 +3,12 @@ package app_test
 import (
 	"encoding/json"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rcemu/rcemu/internal/rctest"
 	"github.com/rcemu/rcemu/internal/report"
-	"github.com/rcemu/rcemu/internal/seed"
 )
 
 // TestGraduationReport: an app that logs in again and again, polls the message store, runs
@@ -23,17 +20,7 @@ func TestGraduationReport(t *testing.T) {
 	if path == "" {
 		t.Skip("the spec has not been fetched")
 	}
-	doc := strings.Replace(string(seed.Default()), "  - clientId: rcemuPublicClientId001\n", `  - clientId: readOnlyClientId000001
-    clientSecret: readOnlyClientSecret00000000000000000001
-    name: read-only app
-    grants: ["urn:ietf:params:oauth:grant-type:jwt-bearer"]
-    permissions: [ReadAccounts]
-  - clientId: rcemuPublicClientId001
-`, 1)
-	file := filepath.Join(t.TempDir(), "seed.yaml")
-	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := readOnlyAppSeed(t)
 	a := rctest.MustOpenApp(t, rctest.WithSpec(path), rctest.WithSeed(file))
 	a.Clock.Set(a.Clock.Now(), true)
 	ext := "/restapi/v1.0/account/~/extension/~"

@@ -2,8 +2,6 @@ package messaging
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"slices"
 	"time"
@@ -182,18 +180,9 @@ type syncState struct {
 	Conv       []int64  `json:"c,omitempty"`
 }
 
-func encodeToken(st syncState) string {
-	b, _ := json.Marshal(st)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
 func decodeToken(tok string) (syncState, bool) {
 	var st syncState
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil || json.Unmarshal(b, &st) != nil || st.Ext == 0 {
-		return st, false
-	}
-	return st, true
+	return st, rc.DecodeToken(tok, &st) && st.Ext != 0
 }
 
 // Sync runs a full or incremental synchronisation.
@@ -229,7 +218,7 @@ func (s *Service) Sync(ctx context.Context, r SyncRequest) (SyncResult, error) {
 		}
 		st.Seq = max(seq, last)
 		slices.Reverse(out) // newest first, as lists are
-		return SyncResult{Records: out, Type: "ISync", Token: encodeToken(st), Time: now}, nil
+		return SyncResult{Records: out, Type: "ISync", Token: rc.EncodeToken(st), Time: now}, nil
 	}
 	f := r.Filter
 	f.ExtensionID = r.ExtensionID
@@ -243,7 +232,7 @@ func (s *Service) Sync(ctx context.Context, r SyncRequest) (SyncResult, error) {
 		ms = ms[:r.RecordCount]
 	}
 	st := syncState{Ext: r.ExtensionID, Seq: last, Types: f.Types, Directions: f.Directions, Conv: f.ConversationIDs}
-	return SyncResult{Records: ms, Type: "FSync", Token: encodeToken(st), Time: now, OlderExists: older}, nil
+	return SyncResult{Records: ms, Type: "FSync", Token: rc.EncodeToken(st), Time: now, OlderExists: older}, nil
 }
 
 func matches(m rc.Message, st syncState) bool {

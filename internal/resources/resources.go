@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -198,7 +199,7 @@ func (s *Service) Replace(ctx context.Context, collection, id string, sh Shape, 
 		return Record{}, err
 	}
 	data := map[string]any{}
-	for _, k := range append(sh.Required, sh.idField()) {
+	for _, k := range append(slices.Clip(sh.Required), sh.idField()) { // Required is shared: never append into it
 		if v, ok := old.Data[k]; ok {
 			data[k] = v
 		}

@@ -170,6 +170,10 @@ type operation struct {
 	once sync.Once
 	resp *responses
 	res  *resource // the operation's role in the resource engine, if it has one
+
+	rulesOnce sync.Once // required and accept, for the records the operation stores
+	required  []string
+	accept    func(string, any) bool
 }
 
 // pathParam is a spec path parameter and the name the router gives it.

@@ -222,8 +222,7 @@ func (o *operation) recordShape(r *restapi.Request, uri string) (resources.Shape
 	if err != nil {
 		return resources.Shape{}, err
 	}
-	_, required := o.props()
-	accept := o.acceptor()
+	required, accept := o.rules()
 	if o.res != nil {
 		// Where the spec's schemas of the record disagree (a pattern in the read's, none in the
 		// create's), take the value generated for the reader that refuses ours.
@@ -244,7 +243,7 @@ func (o *operation) recordShape(r *restapi.Request, uri string) (resources.Shape
 			}
 		}
 	}
-	sh := resources.Shape{Base: base, Required: append(required, "id", "uri"), IDField: o.idField(base), Accept: accept}
+	sh := resources.Shape{Base: base, Required: required, IDField: o.idField(base), Accept: accept}
 	if _, ok := base[sh.IDField].(json.Number); ok {
 		sh.NumericID = true
 	}
@@ -252,6 +251,17 @@ func (o *operation) recordShape(r *restapi.Request, uri string) (resources.Shape
 		sh.URI = uri
 	}
 	return sh, nil
+}
+
+// rules are the answer's required fields and its field check, made once per operation: they
+// walk the schema, which no request should pay for.
+func (o *operation) rules() ([]string, func(string, any) bool) {
+	o.rulesOnce.Do(func() {
+		_, req := o.props()
+		o.required = append(req[:len(req):len(req)], "id", "uri")
+		o.accept = o.acceptor()
+	})
+	return o.required, o.accept
 }
 
 // idField is "id", or the field named like the item's path parameter when the record has no
@@ -345,7 +355,7 @@ func (o *operation) serveResource(w http.ResponseWriter, r *restapi.Request, bod
 	if i := strings.LastIndexByte(self, '/'); i > 0 {
 		parent, id = self[:i], self[i+1:]
 	}
-	res := o.resource()
+	res := o.res
 	switch res.role {
 	case roleCreate:
 		sh, err := o.recordShape(r, c.base+self)
@@ -410,8 +420,6 @@ func (o *operation) serveResource(w http.ResponseWriter, r *restapi.Request, bod
 	}
 	return o.respond(w, r)
 }
-
-func (o *operation) resource() *resource { return o.res }
 
 // missing turns a store miss into the platform's 404 naming the item's path parameter, with
 // the error code the operation documents (CMN-102 unless its errors list other codes only).

@@ -1,9 +1,6 @@
 package teammessaging
 
 import (
-	"encoding/base64"
-	"encoding/json"
-
 	"github.com/rcemu/rcemu/internal/rc"
 )
 
@@ -33,17 +30,13 @@ type cursor struct {
 	Count  int      `json:"n"`
 }
 
-func (c cursor) token() string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func (c cursor) token() string { return rc.EncodeToken(c) }
 
 // readCursor decodes a page token of the given kind; a token of another list, or garbage, is an
 // invalid pageToken.
 func readCursor(pr PageRequest, kind string) (cursor, error) {
 	var c cursor
-	b, err := base64.RawURLEncoding.DecodeString(pr.Token)
-	if err != nil || len(b) > 4096 || json.Unmarshal(b, &c) != nil || c.Kind != kind ||
+	if !rc.DecodeToken(pr.Token, &c) || c.Kind != kind ||
 		c.Before < 0 || c.After < 0 || c.Offset < 0 || c.Count < 1 || c.Count > MaxRecordCount {
 		return cursor{}, rc.Invalid("pageToken")
 	}

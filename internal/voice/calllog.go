@@ -2,8 +2,6 @@ package voice
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"log/slog"
 	"slices"
 	"strings"
@@ -149,8 +147,7 @@ func (s *Service) Sync(ctx context.Context, r LogSyncRequest) (LogSyncResult, er
 			return LogSyncResult{}, rc.Missing("syncToken")
 		}
 		var st logSyncState
-		b, err := base64.RawURLEncoding.DecodeString(r.Token)
-		if err != nil || json.Unmarshal(b, &st) != nil || st.Acc == 0 {
+		if !rc.DecodeToken(r.Token, &st) || st.Acc == 0 {
 			return LogSyncResult{}, rc.Invalid("syncToken")
 		}
 		if st.Acc != r.AccountID || st.Ext != r.ExtensionID {
@@ -174,7 +171,7 @@ func (s *Service) Sync(ctx context.Context, r LogSyncRequest) (LogSyncResult, er
 		}
 		slices.Reverse(out)
 		st.Seq = last
-		return LogSyncResult{Records: out, Type: "ISync", Token: encodeLogToken(st), Time: now}, nil
+		return LogSyncResult{Records: out, Type: "ISync", Token: rc.EncodeToken(st), Time: now}, nil
 	}
 	count := r.RecordCount
 	if count <= 0 {
@@ -190,12 +187,7 @@ func (s *Service) Sync(ctx context.Context, r LogSyncRequest) (LogSyncResult, er
 		recs = recs[:count]
 	}
 	st := logSyncState{Acc: r.AccountID, Ext: r.ExtensionID, Seq: last, Missed: missed}
-	return LogSyncResult{Records: recs, Type: "FSync", Token: encodeLogToken(st), Time: now, OlderExists: older}, nil
-}
-
-func encodeLogToken(st logSyncState) string {
-	b, _ := json.Marshal(st)
-	return base64.RawURLEncoding.EncodeToString(b)
+	return LogSyncResult{Records: recs, Type: "FSync", Token: rc.EncodeToken(st), Time: now, OlderExists: older}, nil
 }
 
 // ActiveCalls lists the calls in progress of an account, or of one of its extensions, as
