@@ -34,6 +34,7 @@ type Handlers struct {
 	TeamMessaging *teammessaging.Service
 
 	extBodies extBodies
+	rolesState
 }
 
 const v1 = "/restapi/v1.0"
@@ -56,6 +57,7 @@ func (h *Handlers) Register(rt *restapi.Router) {
 	h.registerTeamMessaging(rt)
 	h.registerAddressBook(rt)
 	h.registerCompanyDirectory(rt)
+	h.registerRoles(rt)
 }
 
 func (h *Handlers) readAccountInfo(w http.ResponseWriter, r *restapi.Request) error {

@@ -46,12 +46,19 @@ type Service struct {
 	keys  Keys
 
 	mu    sync.RWMutex
-	cache map[string]*rc.Principal // access token → caller, for the hot path
+	cache map[string]cachedCaller // access token → caller, for the hot path
+}
+
+// cachedCaller is a caller as the directory was when it was looked up: a change of any
+// extension (its role, its admin flag, its removal) sends the next call to the store again.
+type cachedCaller struct {
+	p   *rc.Principal
+	gen uint64
 }
 
 // New builds a Service.
 func New(s store.Store, clock rc.Clock, keys Keys) *Service {
-	return &Service{store: s, clock: clock, keys: keys, cache: make(map[string]*rc.Principal)}
+	return &Service{store: s, clock: clock, keys: keys, cache: make(map[string]cachedCaller)}
 }
 
 // maxCachedCallers bounds the callers kept by access token: an app that logs in again and
@@ -62,27 +69,27 @@ const maxCachedCallers = 1024
 // store answers for a dropped one. With s.mu held.
 func (s *Service) sweep() {
 	now := s.clock.Now()
-	for tok, p := range s.cache {
-		if !now.Before(p.ExpiresAt) {
+	for tok, c := range s.cache {
+		if !now.Before(c.p.ExpiresAt) {
 			delete(s.cache, tok)
 		}
 	}
 	if len(s.cache) >= maxCachedCallers*3/4 {
-		s.cache = make(map[string]*rc.Principal)
+		s.cache = make(map[string]cachedCaller)
 	}
 }
 
 // Flush forgets cached callers; the control plane calls it when the state is replaced.
 func (s *Service) Flush() {
 	s.mu.Lock()
-	s.cache = make(map[string]*rc.Principal)
+	s.cache = make(map[string]cachedCaller)
 	s.mu.Unlock()
 }
 
 func (s *Service) forgetSession(id string) {
 	s.mu.Lock()
-	for tok, p := range s.cache {
-		if p.SessionID == id {
+	for tok, c := range s.cache {
+		if c.p.SessionID == id {
 			delete(s.cache, tok)
 		}
 	}
@@ -92,10 +99,11 @@ func (s *Service) forgetSession(id string) {
 // Authenticate checks a bearer token: unparsable (OAU-149), corrupted (OAU-129), unknown,
 // revoked or refreshed away (OAU-213), expired (OAU-128).
 func (s *Service) Authenticate(ctx context.Context, token string) (*rc.Principal, error) {
+	gen := s.store.ExtensionsGeneration()
 	s.mu.RLock()
-	p := s.cache[token]
+	c := s.cache[token]
 	s.mu.RUnlock()
-	if p != nil {
+	if p := c.p; p != nil && c.gen == gen {
 		if !s.clock.Now().Before(p.ExpiresAt) {
 			return nil, rc.Unauthorized("OAU-128", "Access token expired.")
 		}
@@ -132,14 +140,15 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*rc.Principal
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	p = &rc.Principal{AccountID: sess.AccountID, ExtensionID: sess.ExtensionID, ClientID: sess.ClientID,
-		SessionID: sess.ID, Admin: ext.Admin, Scopes: strings.Fields(sess.Scope), ExpiresAt: t.ExpiresAt,
-		AllPermissions: err == nil && len(app.Scopes) == 0}
+	role := rc.RoleOf(ext)
+	p := &rc.Principal{AccountID: sess.AccountID, ExtensionID: sess.ExtensionID, ClientID: sess.ClientID,
+		SessionID: sess.ID, Admin: ext.Admin || role.Admin, Role: role, Scopes: strings.Fields(sess.Scope),
+		ExpiresAt: t.ExpiresAt, AllPermissions: err == nil && len(app.Scopes) == 0}
 	s.mu.Lock()
 	if len(s.cache) >= maxCachedCallers {
 		s.sweep()
 	}
-	s.cache[token] = p
+	s.cache[token] = cachedCaller{p: p, gen: gen}
 	s.mu.Unlock()
 	return p, nil
 }

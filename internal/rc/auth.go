@@ -87,12 +87,17 @@ type Principal struct {
 	ClientID    string
 	SessionID   string
 	Admin       bool
-	Scopes      []string
+	// Role is the user's role, which decides the operations' user permissions.
+	Role   Role
+	Scopes []string
 	// AllPermissions is true for a token of an app that lists no permissions: it may call
 	// every operation, as rcemu's seeded apps do.
 	AllPermissions bool
 	ExpiresAt      time.Time
 }
+
+// UserPermitted says the caller's role grants permission (x-user-permission).
+func (p *Principal) UserPermitted(permission string) bool { return p.Role.Allows(permission) }
 
 // Permitted says the caller's app may call an operation that needs permission.
 func (p *Principal) Permitted(permission string) bool {

@@ -16,6 +16,8 @@ type Account struct {
 	ServicePlan       string    `json:"servicePlan"`
 	OperatorExtension int64     `json:"operatorExtensionId,omitempty"`
 	CreationTime      time.Time `json:"creationTime"`
+	// Roles are the account's custom user roles (the standard ones are StandardRoles).
+	Roles []Role `json:"roles,omitempty"`
 }
 
 // Contact is an extension's contact block.
@@ -47,6 +49,7 @@ type Extension struct {
 	Type             string           `json:"type"`
 	Status           string           `json:"status"`
 	Admin            bool             `json:"admin"`
+	Role             *Role            `json:"role,omitempty"` // nil: the standard role Admin implies
 	Contact          Contact          `json:"contact"`
 	Regional         RegionalSettings `json:"regionalSettings"`
 	SetupWizardState string           `json:"setupWizardState"`

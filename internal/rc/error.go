@@ -115,13 +115,13 @@ func OAuthError(status int, oauth, code, msg string) *Error {
 	return &Error{Status: status, OAuth: oauth, Code: code, TopCode: code, Message: msg}
 }
 
-// UserPermission is CMN-408: the user's role lacks a permission the operation needs.
 // AppPermission is the 403 for an app whose permissions lack the operation's x-app-permission.
 func AppPermission(permission string) *Error {
 	return &Error{Status: 403, Code: "CMN-401", TopCode: "InsufficientPermissions", Permission: permission,
 		Message: fmt.Sprintf("In order to call this API endpoint, application needs to have [%s] permission", permission)}
 }
 
+// UserPermission is CMN-408: the user's role lacks a permission the operation needs.
 func UserPermission(permission string) *Error {
 	return &Error{Status: 403, Code: "CMN-408", TopCode: "CMN-408", Permission: permission,
 		Message: fmt.Sprintf("In order to call this API endpoint, user needs to have [%s] permission for requested resource.", permission)}

@@ -49,6 +49,9 @@ type Options struct {
 	// AppPermission is the operation's x-app-permission: an app whose permissions lack it is
 	// refused with 403 CMN-401.
 	AppPermission string
+	// UserPermission is the operation's x-user-permission ("A OR B": either): a user whose role
+	// lacks it is refused with 403 CMN-408 (CMN-402 for AccountAdministration).
+	UserPermission string
 }
 
 // Param is one matched path parameter.

@@ -279,6 +279,9 @@ func (s *Server) serve(w *statusWriter, r *Request) (route *Route, err error) {
 		if err := resolve(r, route); err != nil {
 			return route, err
 		}
+		if !r.Principal.UserPermitted(route.UserPermission) {
+			return route, userPermission(route.UserPermission)
+		}
 	}
 	if err := s.throttle(w, r, route); err != nil {
 		return route, err
@@ -464,6 +467,16 @@ func resolve(r *Request, route *Route) error {
 		}
 	}
 	return nil
+}
+
+// userPermission is the refusal of a role that lacks what an operation needs, naming the first
+// of its alternatives.
+func userPermission(need string) error {
+	first, _, _ := strings.Cut(need, " OR ")
+	if first == "AccountAdministration" {
+		return rc.AdminRequired()
+	}
+	return rc.UserPermission(first)
 }
 
 func pathID(v string, own int64, name string) (int64, error) {

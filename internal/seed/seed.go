@@ -86,22 +86,36 @@ type Account struct {
 	Timezone     string        `yaml:"timezone"`
 	PhoneNumbers []PhoneNumber `yaml:"phoneNumbers"`
 	Extensions   []Extension   `yaml:"extensions"`
+	// Roles are the account's own user roles, beside the standard Super Admin and Standard.
+	Roles []Role `yaml:"roles"`
+}
+
+// Role is a custom user role: exactly the user permissions listed (the spec's
+// x-user-permission names).
+type Role struct {
+	ID          string   `yaml:"id"`
+	Name        string   `yaml:"name"`
+	Description string   `yaml:"description"`
+	Permissions []string `yaml:"permissions"`
 }
 
 // Extension is a seeded extension; password and jwt make it a user who can log in.
 type Extension struct {
-	ID              int64         `yaml:"id"`
-	ExtensionNumber string        `yaml:"extensionNumber"`
-	Type            string        `yaml:"type"`
-	Status          string        `yaml:"status"`
-	Name            string        `yaml:"name"`
-	FirstName       string        `yaml:"firstName"`
-	LastName        string        `yaml:"lastName"`
-	Email           string        `yaml:"email"`
-	Admin           bool          `yaml:"admin"`
-	Password        string        `yaml:"password"`
-	JWT             string        `yaml:"jwt"`
-	PhoneNumbers    []PhoneNumber `yaml:"phoneNumbers"`
+	ID              int64  `yaml:"id"`
+	ExtensionNumber string `yaml:"extensionNumber"`
+	Type            string `yaml:"type"`
+	Status          string `yaml:"status"`
+	Name            string `yaml:"name"`
+	FirstName       string `yaml:"firstName"`
+	LastName        string `yaml:"lastName"`
+	Email           string `yaml:"email"`
+	Admin           bool   `yaml:"admin"`
+	// Role names a standard role ("Super Admin" or 1, "Standard" or 3) or one of the account's
+	// roles, by id or name. Default: Super Admin for an admin, else Standard.
+	Role         string        `yaml:"role"`
+	Password     string        `yaml:"password"`
+	JWT          string        `yaml:"jwt"`
+	PhoneNumbers []PhoneNumber `yaml:"phoneNumbers"`
 	// Contacts are the user's personal address book.
 	Contacts []Contact `yaml:"contacts"`
 }
@@ -255,6 +269,8 @@ func (f File) build(now time.Time) (Result, error) {
 		for pi, p := range a.PhoneNumbers {
 			addNumber(p, 0, "CompanyNumber", fmt.Sprintf("%s.phoneNumbers[%d]", what, pi))
 		}
+		roles := accountRoles(a.Roles, what, fail)
+		acc.Roles = roles
 		for ei := range a.Extensions {
 			e := &a.Extensions[ei]
 			ewhat := fmt.Sprintf("%s.extensions[%d]", what, ei)
@@ -284,8 +300,12 @@ func (f File) build(now time.Time) (Result, error) {
 			if acc.OperatorExtension == 0 && typ == "User" {
 				acc.OperatorExtension = e.ID
 			}
+			role, err := roles.find(e.Role, e.Admin)
+			if err != nil {
+				fail("%s: %v", ewhat, err)
+			}
 			d.Extensions = append(d.Extensions, rc.Extension{ID: e.ID, AccountID: a.ID, ExtensionNumber: e.ExtensionNumber,
-				Name: name, Type: typ, Status: status, Admin: e.Admin,
+				Name: name, Type: typ, Status: status, Admin: e.Admin || (role != nil && role.Admin), Role: role,
 				Contact: rc.Contact{FirstName: e.FirstName, LastName: e.LastName, Company: acc.CompanyName, Email: e.Email,
 					BusinessPhone: firstNumber(e.PhoneNumbers)},
 				Regional:         rc.RegionalSettings{HomeCountry: country, Timezone: tz, Language: "en-US", TimeFormat: "12h"},
@@ -508,4 +528,58 @@ func orDefault(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// roleSet is an account's custom roles, checked.
+type roleSet []rc.Role
+
+func accountRoles(in []Role, what string, fail func(string, ...any)) roleSet {
+	var out roleSet
+	seen := map[string]bool{}
+	for i, r := range in {
+		rwhat := fmt.Sprintf("%s.roles[%d]", what, i)
+		if r.ID == "" {
+			r.ID = r.Name
+		}
+		if r.ID == "" {
+			fail("%s: id or name is required", rwhat)
+			continue
+		}
+		if _, std := rc.StandardRole(r.ID); std || seen[r.ID] {
+			fail("%s: role id %q is already used", rwhat, r.ID)
+		}
+		seen[r.ID] = true
+		perms := append([]string{}, r.Permissions...)
+		for _, p := range perms {
+			if p == "" || strings.ContainsAny(p, " ,") {
+				fail("%s: %q is not a permission name", rwhat, p)
+			}
+		}
+		out = append(out, rc.Role{ID: r.ID, DisplayName: orDefault(r.Name, r.ID), Description: r.Description,
+			Custom: true, Permissions: perms})
+	}
+	return out
+}
+
+// find resolves an extension's role: a standard one or the account's own, by id or name.
+func (rs roleSet) find(name string, admin bool) (*rc.Role, error) {
+	if name == "" {
+		return nil, nil // the standard role the admin flag implies (rc.RoleOf)
+	}
+	if r, ok := rc.StandardRole(name); ok {
+		if admin && !r.Admin {
+			return nil, fmt.Errorf("admin: true contradicts role %q", name)
+		}
+		return &r, nil
+	}
+	for i := range rs {
+		if rs[i].ID == name || strings.EqualFold(rs[i].DisplayName, name) {
+			if admin {
+				return nil, fmt.Errorf("admin: true contradicts the custom role %q", name)
+			}
+			r := rs[i]
+			return &r, nil
+		}
+	}
+	return nil, fmt.Errorf("unknown role %q", name)
 }

@@ -1,6 +1,7 @@
 package seed_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -92,4 +93,45 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, doc string) {
 		_, _ = seed.Parse([]byte(doc))
 	})
+}
+
+// TestRoles: extensions take a standard role or one of their account's, by id or name; an
+// unknown role, a reused id and an admin flag that contradicts the role are refused.
+func TestRoles(t *testing.T) {
+	doc := func(roles, role string, admin bool) string {
+		return `apps: [{clientId: a}]
+accounts:
+  - mainNumber: "+16505550100"
+    roles: ` + roles + `
+    extensions:
+      - {extensionNumber: "101", role: "` + role + `", admin: ` + strconv.FormatBool(admin) + `}
+`
+	}
+	r, err := seed.Parse([]byte(doc(`[{id: aud, name: Auditor, permissions: [ReadCallLog]}]`, "Auditor", false)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := r.Dataset.Extensions[0]
+	if e.Role == nil || e.Role.ID != "aud" || !e.Role.Custom || e.Admin || !e.Role.Allows("ReadCallLog") || e.Role.Allows("OutboundSMS") {
+		t.Fatalf("custom role: %+v", e.Role)
+	}
+	if len(r.Dataset.Accounts[0].Roles) != 1 {
+		t.Fatalf("account roles: %+v", r.Dataset.Accounts[0].Roles)
+	}
+	r, err = seed.Parse([]byte(doc(`[]`, "Super Admin", false)))
+	if err != nil || !r.Dataset.Extensions[0].Admin {
+		t.Fatalf("Super Admin makes an administrator: %v %+v", err, r.Dataset.Extensions)
+	}
+	for _, bad := range []string{
+		doc(`[]`, "Nobody", false),
+		doc(`[{id: "1", permissions: []}]`, "", false),
+		doc(`[{id: aud}, {id: aud}]`, "aud", false),
+		doc(`[{id: aud}]`, "aud", true),
+		doc(`[]`, "Standard", true),
+		doc(`[{id: aud, permissions: ["Read Call Log"]}]`, "aud", false),
+	} {
+		if _, err := seed.Parse([]byte(bad)); err == nil {
+			t.Fatalf("accepted:\n%s", bad)
+		}
+	}
 }

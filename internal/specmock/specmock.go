@@ -89,6 +89,7 @@ func Register(rt *restapi.Router, doc *spec.Document, opt Options) *Mock {
 			// A hand-written route is the same operation: it takes its id and throttling group.
 			if r.Operation == "" {
 				r.Operation, r.Group, r.AppPermission = op.ID, op.ThrottlingGroup, op.AppPermission
+				r.UserPermission = op.UserPermission
 			}
 			m.Coverage = append(m.Coverage, Coverage{Op: op, Tier: TierStateful, Pattern: r.Pattern})
 			m.Stateful++
@@ -99,7 +100,7 @@ func Register(rt *restapi.Router, doc *spec.Document, opt Options) *Mock {
 		// The permission CMN-419 names: the first of "EditUserInfo OR EditUserCredentials".
 		perm, _, _ := strings.Cut(op.UserPermission, " ")
 		rt.Handle(op.Method, pattern, o.serve, restapi.Options{Public: op.Public || publicPaths[op.Path], Permission: perm,
-			Operation: op.ID, Group: op.ThrottlingGroup, AppPermission: op.AppPermission})
+			Operation: op.ID, Group: op.ThrottlingGroup, AppPermission: op.AppPermission, UserPermission: op.UserPermission})
 		m.ops[op.ID] = o
 		m.Coverage = append(m.Coverage, Coverage{Op: op, Tier: TierSpec, Pattern: pattern})
 		m.Served++
