@@ -2,13 +2,17 @@
 GO  ?= go
 BIN := bin/rcemu
 
-.PHONY: run build test check unit e2e bench fuzz spec
+.PHONY: run build test check unit e2e bench fuzz spec image
 
 run:
 	$(GO) run ./cmd/rcemu
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/rcemu
+
+# The container image (Dockerfile: static binary on scratch, non-root, rcemu health as HEALTHCHECK).
+image:
+	docker build -t rcemu --build-arg COMMIT=$$(git rev-parse --short HEAD) .
 
 # The whole suite: formatting and vet, Go unit/integration tests (race detector on, fuzz seed
 # corpora included), then the end-to-end tests that drive the built binary with the official SDKs.

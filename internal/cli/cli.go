@@ -31,7 +31,11 @@ Usage:
   rcemu spec fetch        fetch RingCentral's OpenAPI spec from the npm registry into the user
                           cache and print where it is (flags: rcemu spec fetch -h)
   rcemu report [flags]    print the graduation report of a running rcemu (flags: rcemu report -h)
-  rcemu version           print the version
+  rcemu record [flags]    a recording proxy in front of a RingCentral server (flags: rcemu record -h)
+  rcemu parity DIR        replay a recording against a fresh rcemu and report the differences
+                          (flags: rcemu parity -h)
+  rcemu health            exit 0 when the rcemu at --server-url answers /_rcemu/health, else 1
+  rcemu version           print the version, the commit and the spec's version
 `
 
 // Run executes the command line and returns the process exit code.
@@ -51,7 +55,13 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "report":
 		err = reportCmd(ctx, args, getenv, stdout, stderr)
 	case "version":
-		fmt.Fprintln(stdout, "rcemu", app.Version)
+		err = versionCmd(args, getenv, stdout, stderr)
+	case "health":
+		err = healthCmd(ctx, args, getenv, stdout, stderr)
+	case "record":
+		err = recordCmd(ctx, args, getenv, stdout, stderr)
+	case "parity":
+		err = parityCmd(ctx, args, getenv, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 	default:
