@@ -27,6 +27,7 @@ func TestLayers(t *testing.T) {
 		"api":              {mod + "store/sqlstore", mod + "app", "database/sql"},
 		"oauth":            {mod + "store/sqlstore", mod + "api", mod + "app", "database/sql"},
 		"control":          {mod + "store/sqlstore", mod + "app", "database/sql"},
+		"console":          {mod + "store/sqlstore", mod + "app", "database/sql"},
 		"seed":             {mod + "restapi", mod + "api", mod + "store/sqlstore", "net/http", "database/sql"},
 		"credentials":      {mod + "restapi", mod + "store/sqlstore", "net/http", "database/sql"},
 		"reqlog":           {mod + "store", mod + "api", "database/sql"},

@@ -21,6 +21,7 @@ import (
 	"github.com/rcemu/rcemu/internal/clock"
 	"github.com/rcemu/rcemu/internal/companydir"
 	"github.com/rcemu/rcemu/internal/config"
+	"github.com/rcemu/rcemu/internal/console"
 	"github.com/rcemu/rcemu/internal/control"
 	"github.com/rcemu/rcemu/internal/credentials"
 	"github.com/rcemu/rcemu/internal/directory"
@@ -202,6 +203,9 @@ func (a *App) Open(ctx context.Context) error {
 		TeamMessaging: a.TM, AddressBook: addressbook.New(db, a.Clock), CompanyDirectory: companydir.New(db)}).Register(rt)
 	(&control.Handlers{Backend: a, Log: a.Reqs, Clock: a.Clock, Version: Version, Messages: a.Msgs, Bus: a.Bus,
 		Notify: a.Notify, Voice: a.Voice, Limits: a.Limits, Faults: a.Faults, Sockets: a.WSG}).Register(rt)
+	con := &console.Handler{Directory: db, Messages: db, Subscriptions: db, CallLog: a.Voice, Chats: a.TM, Attempts: a.Notify,
+		Sockets: a.WSG, Bus: a.Bus, Requests: a.Reqs}
+	con.Register(rt)
 	// Spec-served operations go last: a route a stateful handler already serves keeps its handler.
 	if err := a.openSpec(ctx, rt); err != nil {
 		db.Close()
@@ -219,6 +223,7 @@ func (a *App) Open(ctx context.Context) error {
 	a.listener = ln
 	a.server = &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
+	a.server.RegisterOnShutdown(con.Close) // live streams would hold a graceful shutdown to its deadline
 	return nil
 }
 

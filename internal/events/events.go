@@ -30,6 +30,9 @@ type Subscription struct {
 	mu     sync.Mutex
 	queue  []rc.Event
 	closed bool
+	// lost counts this subscriber's dropped events, so that one that must see every event
+	// (the console's live stream) can tell it fell behind.
+	lost atomic.Int64
 }
 
 // New keeps the last keep events for inspection.
@@ -45,6 +48,7 @@ func (b *Bus) Publish(e rc.Event) {
 	b.mu.RUnlock()
 	for _, s := range subs {
 		if !s.put(e) {
+			s.lost.Add(1)
 			b.dropped.Add(1)
 		}
 	}
@@ -100,6 +104,9 @@ func (s *Subscription) Take(buf []rc.Event, max int) []rc.Event {
 	}
 	return buf
 }
+
+// Lost counts the events this subscription was too slow to take.
+func (s *Subscription) Lost() int64 { return s.lost.Load() }
 
 // Close stops delivery to the subscription.
 func (s *Subscription) Close() {

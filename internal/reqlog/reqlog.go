@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rcemu/rcemu/internal/restapi"
@@ -18,6 +19,9 @@ type Log struct {
 	mu     sync.Mutex
 	recent *ring.Ring[restapi.Entry]
 	apps   map[string]*app
+	// added counts requests ever recorded, so a watcher can tell how many are new since it
+	// last looked without being called on the hot path.
+	added atomic.Int64
 }
 
 type app struct {
@@ -80,9 +84,13 @@ var productRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*/[0-9][A-Za-z0-9
 // Conforms reports whether ua follows the guide's "Name/Version (details)" form.
 func Conforms(ua string) bool { return productRE.MatchString(ua) }
 
+// Added counts the requests recorded since the log was made (Clear does not reset it).
+func (l *Log) Added() int64 { return l.added.Load() }
+
 // Add records one request.
 func (l *Log) Add(e restapi.Entry) {
 	l.recent.Add(e)
+	l.added.Add(1)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	a := l.apps[e.ClientID]

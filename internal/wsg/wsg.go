@@ -581,3 +581,37 @@ func (g *Gateway) Disconnect(clientID string) int {
 	}
 	return len(drop)
 }
+
+// SessionInfo is a gateway session as the console shows it.
+type SessionInfo struct {
+	ID          string    `json:"id"`
+	ClientID    string    `json:"clientId,omitempty"`
+	AccountID   int64     `json:"accountId,omitempty"`
+	ExtensionID int64     `json:"extensionId,omitempty"`
+	Created     time.Time `json:"creationTime"`
+	Connected   bool      `json:"connected"`
+	Sequence    int       `json:"sequence"`
+	Missed      int       `json:"missed"`
+}
+
+// Sessions lists the gateway's sessions, connected or waiting for recovery.
+func (g *Gateway) Sessions() []SessionInfo {
+	g.mu.Lock()
+	all := make([]*session, 0, len(g.sessions))
+	for _, s := range g.sessions {
+		all = append(all, s)
+	}
+	g.mu.Unlock()
+	out := make([]SessionInfo, 0, len(all))
+	for _, s := range all {
+		si := SessionInfo{ID: s.id, Created: s.created}
+		if p := s.principal; p != nil {
+			si.ClientID, si.AccountID, si.ExtensionID = p.ClientID, p.AccountID, p.ExtensionID
+		}
+		s.mu.Lock()
+		si.Connected, si.Sequence, si.Missed = s.conn != nil, s.sequence, len(s.missed)
+		s.mu.Unlock()
+		out = append(out, si)
+	}
+	return out
+}
