@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"sync"
 
@@ -16,7 +15,6 @@ import (
 	"github.com/rcemu/rcemu/internal/restapi"
 	"github.com/rcemu/rcemu/internal/restapi/paging"
 	"github.com/rcemu/rcemu/internal/restapi/query"
-	"github.com/rcemu/rcemu/internal/store"
 	"github.com/rcemu/rcemu/internal/teammessaging"
 	"github.com/rcemu/rcemu/internal/voice"
 )
@@ -132,7 +130,7 @@ func (h *Handlers) listExtensions(w http.ResponseWriter, r *restapi.Request) err
 	if err != nil {
 		return err
 	}
-	f := store.ExtensionFilter{AccountID: r.AccountID, Offset: p.Offset(), Limit: p.PerPage, Emails: q.All("email")}
+	f := directory.ExtensionFilter{AccountID: r.AccountID, Offset: p.Offset(), Limit: p.PerPage, Emails: q.All("email")}
 	if q.Has("extensionNumber") {
 		n := q.Get("extensionNumber")
 		if len(n) > 8 {
@@ -146,7 +144,7 @@ func (h *Handlers) listExtensions(w http.ResponseWriter, r *restapi.Request) err
 	if f.Types, err = q.Enum("type", directory.ListedExtensionTypes); err != nil {
 		return err
 	}
-	exts, total, err := h.Directory.Store.ListExtensions(r.Context(), f)
+	exts, total, err := h.Directory.ListExtensions(r.Context(), f)
 	if err != nil {
 		return err
 	}
@@ -226,19 +224,24 @@ type extensionNames struct {
 	seen map[int64]*rc.Extension
 }
 
-func (n *extensionNames) get(ctx context.Context, accountID, extID int64) *rc.Extension {
+// get returns nil for an extension that is gone: its number is still listed, without it.
+func (n *extensionNames) get(ctx context.Context, accountID, extID int64) (*rc.Extension, error) {
 	if e, ok := n.seen[extID]; ok {
-		return e
+		return e, nil
+	}
+	e, ok, err := n.dir.LookupExtension(ctx, accountID, extID)
+	if err != nil {
+		return nil, err
 	}
 	var p *rc.Extension
-	if e, err := n.dir.Store.Extension(ctx, accountID, extID); err == nil {
+	if ok {
 		p = &e
 	}
 	n.seen[extID] = p
-	return p
+	return p, nil
 }
 
-func (h *Handlers) phoneNumberRecord(ctx context.Context, r *restapi.Request, pn rc.PhoneNumber, names *extensionNames, withCountry bool) phoneNumberRecord {
+func (h *Handlers) phoneNumberRecord(ctx context.Context, r *restapi.Request, pn rc.PhoneNumber, names *extensionNames, withCountry bool) (phoneNumberRecord, error) {
 	rec := phoneNumberRecord{URI: accountURI(r, pn.AccountID) + "/phone-number/" + id(pn.ID), ID: pn.ID,
 		Label: pn.Label, Location: pn.Location, PaymentType: pn.PaymentType, PhoneNumber: pn.PhoneNumber,
 		Primary: pn.Primary, Status: pn.Status, Type: pn.Type, UsageType: pn.UsageType}
@@ -252,17 +255,21 @@ func (h *Handlers) phoneNumberRecord(ctx context.Context, r *restapi.Request, pn
 		}
 	}
 	if pn.ExtensionID != 0 {
-		if e := names.get(ctx, pn.AccountID, pn.ExtensionID); e != nil {
+		e, err := names.get(ctx, pn.AccountID, pn.ExtensionID)
+		if err != nil {
+			return rec, err
+		}
+		if e != nil {
 			rec.Extension = &numberExtension{ID: e.ID, URI: extensionURI(r, e.AccountID, e.ID), ExtensionNumber: e.ExtensionNumber}
 			if !withCountry {
 				rec.Extension.Name = e.Name
 			}
 		}
 	}
-	return rec
+	return rec, nil
 }
 
-func (h *Handlers) listPhoneNumbers(w http.ResponseWriter, r *restapi.Request, f store.PhoneNumberFilter, base string, userView bool) error {
+func (h *Handlers) listPhoneNumbers(w http.ResponseWriter, r *restapi.Request, f directory.PhoneNumberFilter, base string, userView bool) error {
 	q := r.Query
 	p, err := paging.Parse(q)
 	if err != nil {
@@ -287,14 +294,16 @@ func (h *Handlers) listPhoneNumbers(w http.ResponseWriter, r *restapi.Request, f
 			f.ExtensionStatus = st[0]
 		}
 	}
-	nums, total, err := h.Directory.Store.ListPhoneNumbers(r.Context(), f)
+	nums, total, err := h.Directory.ListPhoneNumbers(r.Context(), f)
 	if err != nil {
 		return err
 	}
 	names := &extensionNames{dir: h.Directory, seen: map[int64]*rc.Extension{}}
 	records := make([]phoneNumberRecord, len(nums))
 	for i, n := range nums {
-		records[i] = h.phoneNumberRecord(r.Context(), r, n, names, userView)
+		if records[i], err = h.phoneNumberRecord(r.Context(), r, n, names, userView); err != nil {
+			return err
+		}
 	}
 	return list(w, r, base, effective(r), p, total, records)
 }
@@ -304,7 +313,7 @@ func (h *Handlers) listExtensionPhoneNumbers(w http.ResponseWriter, r *restapi.R
 		return err
 	}
 	base := v1 + "/account/" + id(r.AccountID) + "/extension/" + id(r.ExtensionID) + "/phone-number"
-	return h.listPhoneNumbers(w, r, store.PhoneNumberFilter{AccountID: r.AccountID, ExtensionID: r.ExtensionID}, base, true)
+	return h.listPhoneNumbers(w, r, directory.PhoneNumberFilter{AccountID: r.AccountID, ExtensionID: r.ExtensionID}, base, true)
 }
 
 func (h *Handlers) listAccountPhoneNumbers(w http.ResponseWriter, r *restapi.Request) error {
@@ -312,7 +321,7 @@ func (h *Handlers) listAccountPhoneNumbers(w http.ResponseWriter, r *restapi.Req
 		return rc.AdminRequired()
 	}
 	base := v1 + "/account/" + id(r.AccountID) + "/phone-number"
-	return h.listPhoneNumbers(w, r, store.PhoneNumberFilter{AccountID: r.AccountID}, base, false)
+	return h.listPhoneNumbers(w, r, directory.PhoneNumberFilter{AccountID: r.AccountID}, base, false)
 }
 
 func (h *Handlers) readAccountPhoneNumber(w http.ResponseWriter, r *restapi.Request) error {
@@ -323,13 +332,14 @@ func (h *Handlers) readAccountPhoneNumber(w http.ResponseWriter, r *restapi.Requ
 	if err != nil {
 		return err
 	}
-	pn, err := h.Directory.Store.PhoneNumber(r.Context(), r.AccountID, pid)
-	if errors.Is(err, store.ErrNotFound) {
-		return rc.NotFound("phoneNumberId")
-	}
+	pn, err := h.Directory.PhoneNumber(r.Context(), r.AccountID, pid)
 	if err != nil {
 		return err
 	}
 	names := &extensionNames{dir: h.Directory, seen: map[int64]*rc.Extension{}}
-	return restapi.JSON(w, 200, h.phoneNumberRecord(r.Context(), r, pn, names, false))
+	rec, err := h.phoneNumberRecord(r.Context(), r, pn, names, false)
+	if err != nil {
+		return err
+	}
+	return restapi.JSON(w, 200, rec)
 }

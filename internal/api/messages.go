@@ -17,7 +17,6 @@ import (
 	"github.com/rcemu/rcemu/internal/restapi"
 	"github.com/rcemu/rcemu/internal/restapi/paging"
 	"github.com/rcemu/rcemu/internal/restapi/query"
-	"github.com/rcemu/rcemu/internal/store"
 )
 
 func (h *Handlers) registerMessages(rt *restapi.Router) {
@@ -221,9 +220,9 @@ func textFields(f url.Values) ([]byte, error) {
 
 // listFilter reads the message-store filters shared by list and sync, and records the defaults
 // the platform injects in eff.
-func listFilter(r *restapi.Request, eff *query.Values, withDefaults bool) (store.MessageFilter, error) {
+func listFilter(r *restapi.Request, eff *query.Values, withDefaults bool) (messaging.Filter, error) {
 	q := r.Query
-	f := store.MessageFilter{ExtensionID: r.ExtensionID}
+	f := messaging.Filter{ExtensionID: r.ExtensionID}
 	var err error
 	if f.Types, err = q.Enum("messageType", rc.MessageTypes); err != nil {
 		return f, err

@@ -4,12 +4,12 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/rcemu/rcemu/internal/directory"
 	"github.com/rcemu/rcemu/internal/notify"
 	"github.com/rcemu/rcemu/internal/presence"
 	"github.com/rcemu/rcemu/internal/rc"
 	"github.com/rcemu/rcemu/internal/restapi"
 	"github.com/rcemu/rcemu/internal/restapi/paging"
-	"github.com/rcemu/rcemu/internal/store"
 )
 
 func (h *Handlers) registerNotifications(rt *restapi.Router) {
@@ -240,7 +240,7 @@ func (h *Handlers) readAccountPresence(w http.ResponseWriter, r *restapi.Request
 	if err != nil {
 		return err
 	}
-	exts, total, err := h.Directory.Store.ListExtensions(r.Context(), store.ExtensionFilter{AccountID: r.AccountID,
+	exts, total, err := h.Directory.ListExtensions(r.Context(), directory.ExtensionFilter{AccountID: r.AccountID,
 		Offset: pg.Offset(), Limit: pg.PerPage})
 	if err != nil {
 		return err

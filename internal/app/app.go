@@ -191,7 +191,7 @@ func (a *App) Open(ctx context.Context) error {
 	a.Faults = faults.New(1)
 	a.Notify.TimeoutFault = a.Faults.WebhookTimeout
 	a.Msgs.FaxLog = a.Voice
-	pres := &presence.Service{Store: db, Clock: a.Clock, Bus: a.Bus, Calls: a.Voice}
+	pres := presence.New(db, a.Clock, a.Bus, a.Voice)
 	a.WSG = wsg.New(a.Notify, a.Clock, a.Log)
 	a.TM = teammessaging.New(db, a.Clock, a.Bus)
 
@@ -199,7 +199,7 @@ func (a *App) Open(ctx context.Context) error {
 	restapi.RegisterDiscovery(rt, Version, "rcemu")
 	a.OAuth.Register(rt)
 	a.WSG.Register(rt)
-	(&api.Handlers{Directory: &directory.Service{Store: db, Bus: a.Bus, Clock: a.Clock}, Messages: a.Msgs, Notify: a.Notify, Presence: pres, Voice: a.Voice,
+	(&api.Handlers{Directory: directory.New(db, a.Clock, a.Bus), Messages: a.Msgs, Notify: a.Notify, Presence: pres, Voice: a.Voice,
 		TeamMessaging: a.TM, AddressBook: addressbook.New(db, a.Clock), CompanyDirectory: companydir.New(db)}).Register(rt)
 	(&control.Handlers{Backend: a, Log: a.Reqs, Clock: a.Clock, Version: Version, Messages: a.Msgs, Bus: a.Bus,
 		Notify: a.Notify, Voice: a.Voice, Limits: a.Limits, Faults: a.Faults, Sockets: a.WSG}).Register(rt)

@@ -5,6 +5,7 @@ package credentials
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -34,9 +35,19 @@ type Credentials struct {
 	Users        []User `json:"users"`
 }
 
+// Source is what the credentials are read from: apps, users' credentials, and the directory
+// entries they belong to.
+type Source interface {
+	Apps(ctx context.Context) ([]rc.App, error)
+	Accounts(ctx context.Context) ([]rc.Account, error)
+	Credentials(ctx context.Context) ([]rc.UserCredential, error)
+	Extension(ctx context.Context, accountID, id int64) (rc.Extension, error)
+	ListPhoneNumbers(ctx context.Context, f store.PhoneNumberFilter) ([]rc.PhoneNumber, int, error)
+}
+
 // Collect reads the credentials held in a store: the first confidential app, and the users of
 // each account in account order, administrators first, then by extension number.
-func Collect(ctx context.Context, s store.Store, serverURL string) (Credentials, error) {
+func Collect(ctx context.Context, s Source, serverURL string) (Credentials, error) {
 	c := Credentials{ServerURL: serverURL, Users: []User{}}
 	apps, err := s.Apps(ctx)
 	if err != nil {
@@ -70,8 +81,11 @@ func Collect(ctx context.Context, s store.Store, serverURL string) (Credentials,
 		}
 		for _, cr := range byAccount[a.ID] {
 			ext, err := s.Extension(ctx, a.ID, cr.ExtensionID)
+			if errors.Is(err, store.ErrNotFound) {
+				continue // a credential outliving its extension logs no one in
+			}
 			if err != nil {
-				continue
+				return c, err
 			}
 			nums, _, err := s.ListPhoneNumbers(ctx, store.PhoneNumberFilter{AccountID: a.ID, ExtensionID: ext.ID})
 			if err != nil {

@@ -30,17 +30,37 @@ var (
 		"FlexibleUser", "TieLine", "Unknown"}
 )
 
+// AccountStore holds accounts, their extensions and phone numbers: what the directory reads and
+// the one change it makes.
+type AccountStore interface {
+	Account(ctx context.Context, id int64) (rc.Account, error)
+	Extension(ctx context.Context, accountID, id int64) (rc.Extension, error)
+	// ExtensionsGeneration changes whenever any extension or account may have changed.
+	ExtensionsGeneration() uint64
+	// ListExtensions returns one page and the total number matching.
+	ListExtensions(ctx context.Context, f store.ExtensionFilter) ([]rc.Extension, int, error)
+	// UpdateExtension replaces a stored extension; store.ErrConflict if its number is taken.
+	UpdateExtension(ctx context.Context, e rc.Extension) error
+	PhoneNumber(ctx context.Context, accountID, id int64) (rc.PhoneNumber, error)
+	ListPhoneNumbers(ctx context.Context, f store.PhoneNumberFilter) ([]rc.PhoneNumber, int, error)
+}
+
 // Service applies the directory's rules over a store.
 type Service struct {
-	Store store.Store
-	// Bus, when set, receives an "extension" event for every change.
-	Bus   *events.Bus
-	Clock rc.Clock
+	store AccountStore
+	// bus, when set, receives an "extension" event for every change.
+	bus   *events.Bus
+	clock rc.Clock
+}
+
+// New returns the directory over st; bus may be nil.
+func New(st AccountStore, clock rc.Clock, bus *events.Bus) *Service {
+	return &Service{store: st, clock: clock, bus: bus}
 }
 
 // Account returns the caller's account.
 func (s *Service) Account(ctx context.Context, id int64) (rc.Account, error) {
-	a, err := s.Store.Account(ctx, id)
+	a, err := s.store.Account(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return a, rc.NotFound("accountId")
 	}
@@ -49,17 +69,73 @@ func (s *Service) Account(ctx context.Context, id int64) (rc.Account, error) {
 
 // Extension returns an extension of the account; 404 CMN-102 if there is none.
 func (s *Service) Extension(ctx context.Context, accountID, id int64) (rc.Extension, error) {
-	e, err := s.Store.Extension(ctx, accountID, id)
+	e, err := s.store.Extension(ctx, accountID, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return e, rc.NotFound("extensionId")
 	}
 	return e, err
 }
 
+// LookupExtension is Extension for callers to whom a missing extension is no error (a number
+// assigned to an extension deleted meanwhile): ok is false then, and err is kept for real
+// failures.
+func (s *Service) LookupExtension(ctx context.Context, accountID, id int64) (e rc.Extension, ok bool, err error) {
+	e, err = s.store.Extension(ctx, accountID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return e, false, nil
+	}
+	return e, err == nil, err
+}
+
+// ExtensionFilter selects extensions of one account. Slices are unions; empty means any.
+type ExtensionFilter struct {
+	AccountID        int64
+	ExtensionNumbers []string
+	Emails           []string
+	Types            []string
+	Statuses         []string
+	Offset, Limit    int // Limit 0: no limit
+}
+
+// ListExtensions returns one page of an account's extensions and the total number matching.
+func (s *Service) ListExtensions(ctx context.Context, f ExtensionFilter) ([]rc.Extension, int, error) {
+	return s.store.ListExtensions(ctx, store.ExtensionFilter{AccountID: f.AccountID, ExtensionNumbers: f.ExtensionNumbers,
+		Emails: f.Emails, Types: f.Types, Statuses: f.Statuses, Offset: f.Offset, Limit: f.Limit})
+}
+
+// PhoneNumberFilter selects phone numbers of one account, optionally of one extension.
+type PhoneNumberFilter struct {
+	AccountID    int64
+	ExtensionID  int64 // 0: any
+	UsageTypes   []string
+	Types        []string
+	Statuses     []string
+	PaymentTypes []string
+	// ExtensionStatus keeps numbers assigned to extensions of that status; "" means any.
+	ExtensionStatus string
+	Offset, Limit   int
+}
+
+// ListPhoneNumbers returns one page of phone numbers and the total number matching.
+func (s *Service) ListPhoneNumbers(ctx context.Context, f PhoneNumberFilter) ([]rc.PhoneNumber, int, error) {
+	return s.store.ListPhoneNumbers(ctx, store.PhoneNumberFilter{AccountID: f.AccountID, ExtensionID: f.ExtensionID,
+		UsageTypes: f.UsageTypes, Types: f.Types, Statuses: f.Statuses, PaymentTypes: f.PaymentTypes,
+		ExtensionStatus: f.ExtensionStatus, Offset: f.Offset, Limit: f.Limit})
+}
+
+// PhoneNumber returns a phone number of the account; 404 CMN-102 if there is none.
+func (s *Service) PhoneNumber(ctx context.Context, accountID, id int64) (rc.PhoneNumber, error) {
+	pn, err := s.store.PhoneNumber(ctx, accountID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return pn, rc.NotFound("phoneNumberId")
+	}
+	return pn, err
+}
+
 // ExtensionAt returns an extension as Extension does, with the generation it was read at: the
 // same generation later means the same extension.
 func (s *Service) ExtensionAt(ctx context.Context, accountID, id int64) (rc.Extension, uint64, error) {
-	gen := s.Store.ExtensionsGeneration()
+	gen := s.store.ExtensionsGeneration()
 	e, err := s.Extension(ctx, accountID, id)
 	return e, gen, err
 }
@@ -190,7 +266,7 @@ func (s *Service) UpdateExtension(ctx context.Context, caller *rc.Principal, acc
 			e.Regional.Language = l.LocaleCode
 		}
 	}
-	err = s.Store.UpdateExtension(ctx, e)
+	err = s.store.UpdateExtension(ctx, e)
 	if errors.Is(err, store.ErrConflict) {
 		return e, &rc.Error{Status: 400, Code: "CMN-406", TopCode: "CMN-406", Param: "extensionNumber",
 			Message: "Duplicate value for parameter extensionNumber: " + e.ExtensionNumber + " found in request"}
@@ -198,9 +274,9 @@ func (s *Service) UpdateExtension(ctx context.Context, caller *rc.Principal, acc
 	if errors.Is(err, store.ErrNotFound) {
 		return e, rc.NotFound("extensionId")
 	}
-	if err == nil && s.Bus != nil {
+	if err == nil && s.bus != nil {
 		cp := e
-		s.Bus.Publish(rc.Event{Kind: "extension", AccountID: e.AccountID, ExtensionID: e.ID, Time: s.Clock.Now(), Extension: &cp})
+		s.bus.Publish(rc.Event{Kind: "extension", AccountID: e.AccountID, ExtensionID: e.ID, Time: s.clock.Now(), Extension: &cp})
 	}
 	return e, err
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/rcemu/rcemu/internal/rc"
-	"github.com/rcemu/rcemu/internal/store"
 )
 
 // Roles lists the roles an account's users may hold: the standard ones, then the account's own.
@@ -18,7 +17,7 @@ func (s *Service) Roles(ctx context.Context, accountID int64) ([]rc.Role, error)
 
 // AllExtensions lists every extension of the account.
 func (s *Service) AllExtensions(ctx context.Context, accountID int64) ([]rc.Extension, error) {
-	exts, _, err := s.Store.ListExtensions(ctx, store.ExtensionFilter{AccountID: accountID})
+	exts, _, err := s.ListExtensions(ctx, ExtensionFilter{AccountID: accountID})
 	return exts, err
 }
 
@@ -55,12 +54,12 @@ func (s *Service) AssignRole(ctx context.Context, accountID, id int64, roleID st
 		return e, nil
 	}
 	e.Role, e.Admin = &role, role.Admin
-	if err := s.Store.UpdateExtension(ctx, e); err != nil {
+	if err := s.store.UpdateExtension(ctx, e); err != nil {
 		return e, err
 	}
-	if s.Bus != nil {
+	if s.bus != nil {
 		cp := e
-		s.Bus.Publish(rc.Event{Kind: "extension", AccountID: e.AccountID, ExtensionID: e.ID, Time: s.Clock.Now(), Extension: &cp})
+		s.bus.Publish(rc.Event{Kind: "extension", AccountID: e.AccountID, ExtensionID: e.ID, Time: s.clock.Now(), Extension: &cp})
 	}
 	return e, nil
 }

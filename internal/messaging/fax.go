@@ -304,7 +304,7 @@ func faxNumber(raw, iso string) (string, bool) {
 // own fax-capable number, else the company fax number, else the main number.
 func (s *Service) faxFrom(ctx context.Context, sender rc.Extension) (rc.Party, error) {
 	from := rc.Party{Name: sender.Name}
-	own, _, err := s.Store.ListPhoneNumbers(ctx, store.PhoneNumberFilter{AccountID: sender.AccountID, ExtensionID: sender.ID})
+	own, _, err := s.store.ListPhoneNumbers(ctx, store.PhoneNumberFilter{AccountID: sender.AccountID, ExtensionID: sender.ID})
 	if err != nil {
 		return from, err
 	}
@@ -314,7 +314,7 @@ func (s *Service) faxFrom(ctx context.Context, sender rc.Extension) (rc.Party, e
 			return from, nil
 		}
 	}
-	company, _, err := s.Store.ListPhoneNumbers(ctx, store.PhoneNumberFilter{AccountID: sender.AccountID,
+	company, _, err := s.store.ListPhoneNumbers(ctx, store.PhoneNumberFilter{AccountID: sender.AccountID,
 		UsageTypes: []string{"CompanyFaxNumber"}})
 	if err != nil {
 		return from, err
@@ -323,7 +323,7 @@ func (s *Service) faxFrom(ctx context.Context, sender rc.Extension) (rc.Party, e
 		from.PhoneNumber = company[0].PhoneNumber
 		return from, nil
 	}
-	acc, err := s.Store.Account(ctx, sender.AccountID)
+	acc, err := s.store.Account(ctx, sender.AccountID)
 	if err != nil {
 		return from, err
 	}
@@ -346,7 +346,7 @@ func (s *Service) checkResend(ctx context.Context, sender rc.Extension, req FaxR
 	if err != nil || mid <= 0 {
 		return Fax{}, rc.Invalid("originalMessageId")
 	}
-	orig, err := s.Store.Message(ctx, sender.ID, mid)
+	orig, err := s.store.Message(ctx, sender.ID, mid)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && (orig.Type != "Fax" || orig.Availability == "Purged")) {
 		return Fax{}, rc.BadReference("originalMessageId")
 	}
@@ -372,7 +372,7 @@ func (s *Service) checkResend(ctx context.Context, sender rc.Extension, req FaxR
 		if a.Type != "RenderedDocument" {
 			continue
 		}
-		b, err := s.Store.AttachmentContent(ctx, orig.ID, a.ID)
+		b, err := s.store.AttachmentContent(ctx, orig.ID, a.ID)
 		if errors.Is(err, store.ErrNotFound) {
 			break
 		}
@@ -454,7 +454,7 @@ func (s *Service) SendFax(ctx context.Context, sender rc.Extension, fx Fax) (rc.
 		}
 		msgs = append(msgs, arrivals...)
 	}
-	if err := s.Store.InsertMessages(ctx, msgs...); err != nil {
+	if err := s.store.InsertMessages(ctx, msgs...); err != nil {
 		return rc.Message{}, err
 	}
 	answer.ID, answer.Attachments, answer.Seq = out.ID, cloneAttachments(out.Attachments), out.Seq
@@ -551,7 +551,7 @@ func (s *Service) settleFax(ctx context.Context, m *rc.Message, at time.Time, re
 		if content == nil {
 			content = doc.Content
 			if content == nil {
-				b, err := s.Store.AttachmentContent(ctx, m.ID, doc.ID)
+				b, err := s.store.AttachmentContent(ctx, m.ID, doc.ID)
 				if err != nil && !errors.Is(err, store.ErrNotFound) {
 					return nil, err
 				}

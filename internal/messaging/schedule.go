@@ -44,7 +44,7 @@ func (s *Service) Run(ctx context.Context, log *slog.Logger) {
 			known = false
 			continue
 		}
-		at, ok, err := s.Store.NextDue(ctx)
+		at, ok, err := s.store.NextDue(ctx)
 		next, known = time.Time{}, err == nil
 		if ok {
 			next = at
@@ -58,7 +58,7 @@ func (s *Service) ApplyDue(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		now := s.Clock.Now()
-		due, err := s.Store.DueMessages(ctx, now, 500)
+		due, err := s.store.DueMessages(ctx, now, 500)
 		if err != nil || len(due) == 0 {
 			return total, err
 		}
@@ -71,11 +71,11 @@ func (s *Service) ApplyDue(ctx context.Context) (int, error) {
 		if err != nil {
 			return total, err
 		}
-		if err := s.Store.UpdateMessages(ctx, due...); err != nil {
+		if err := s.store.UpdateMessages(ctx, due...); err != nil {
 			return total, err
 		}
 		if len(arrivals) > 0 {
-			if err := s.Store.InsertMessages(ctx, arrivals...); err != nil {
+			if err := s.store.InsertMessages(ctx, arrivals...); err != nil {
 				return total, err
 			}
 		}
@@ -87,7 +87,7 @@ func (s *Service) ApplyDue(ctx context.Context) (int, error) {
 // ForceStatus sets an outbound message's status now (for tests of status handling), cancelling
 // anything scheduled.
 func (s *Service) ForceStatus(ctx context.Context, messageID int64, status, errorCode string) (rc.Message, error) {
-	m, err := s.Store.MessageByID(ctx, messageID)
+	m, err := s.store.MessageByID(ctx, messageID)
 	if err != nil {
 		return m, err
 	}
@@ -101,5 +101,5 @@ func (s *Service) ForceStatus(ctx context.Context, messageID int64, status, erro
 
 // Outbox lists texts sent to outside numbers, newest first.
 func (s *Service) Outbox(ctx context.Context, limit int) ([]rc.Message, error) {
-	return s.Store.Outbox(ctx, limit)
+	return s.store.Outbox(ctx, limit)
 }

@@ -44,7 +44,7 @@ func (s *Service) checkSender(ctx context.Context, sender rc.Extension, from str
 	if !e164RE.MatchString(from) {
 		return rc.PhoneNumber{}, rc.Invalid("from.phoneNumber")
 	}
-	nums, _, err := s.Store.ListPhoneNumbers(ctx, store.PhoneNumberFilter{AccountID: sender.AccountID, ExtensionID: sender.ID})
+	nums, _, err := s.store.ListPhoneNumbers(ctx, store.PhoneNumberFilter{AccountID: sender.AccountID, ExtensionID: sender.ID})
 	if err != nil {
 		return rc.PhoneNumber{}, err
 	}
@@ -171,7 +171,7 @@ func (s *Service) SendText(ctx context.Context, sender rc.Extension, tm TextMess
 	out.External = external
 	answer := cloneMessage(*out)
 	s.schedule(out, failure, now)
-	if err := s.Store.InsertMessages(ctx, msgs...); err != nil {
+	if err := s.store.InsertMessages(ctx, msgs...); err != nil {
 		return rc.Message{}, err
 	}
 	answer.ID, answer.Attachments, answer.Seq = out.ID, cloneAttachments(out.Attachments), out.Seq
@@ -284,7 +284,7 @@ func (s *Service) SendPager(ctx context.Context, sender rc.Extension, req PagerR
 	}
 	var conv int64
 	if req.ReplyOn != nil {
-		orig, err := s.Store.Message(ctx, sender.ID, *req.ReplyOn)
+		orig, err := s.store.Message(ctx, sender.ID, *req.ReplyOn)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && orig.Type != "Pager") {
 			return rc.Message{}, rc.BadReference("replyOn")
 		}
@@ -295,7 +295,7 @@ func (s *Service) SendPager(ctx context.Context, sender rc.Extension, req PagerR
 		if len(req.To) == 0 {
 			for _, p := range append([]rc.Party{orig.From}, orig.To...) {
 				if p.ExtensionID != 0 && p.ExtensionID != sender.ID {
-					if e, err := s.Store.Extension(ctx, sender.AccountID, p.ExtensionID); err == nil {
+					if e, err := s.store.Extension(ctx, sender.AccountID, p.ExtensionID); err == nil {
 						addRecipient(e)
 					}
 				}
@@ -311,10 +311,10 @@ func (s *Service) SendPager(ctx context.Context, sender rc.Extension, req PagerR
 			if _, perr := fmt.Sscan(t.ExtensionID, &n); perr != nil {
 				err = store.ErrNotFound
 			} else {
-				e, err = s.Store.Extension(ctx, sender.AccountID, n)
+				e, err = s.store.Extension(ctx, sender.AccountID, n)
 			}
 		case t.ExtensionNumber != "":
-			e, err = s.Store.ExtensionByNumber(ctx, sender.AccountID, t.ExtensionNumber)
+			e, err = s.store.ExtensionByNumber(ctx, sender.AccountID, t.ExtensionNumber)
 		default:
 			return rc.Message{}, rc.Missing("to.extensionNumber")
 		}
@@ -371,7 +371,7 @@ func (s *Service) SendPager(ctx context.Context, sender rc.Extension, req PagerR
 		in.Attachments = []rc.Attachment{textAttachment(*req.Text)}
 		msgs = append(msgs, &in)
 	}
-	if err := s.Store.InsertMessages(ctx, msgs...); err != nil {
+	if err := s.store.InsertMessages(ctx, msgs...); err != nil {
 		return rc.Message{}, err
 	}
 	s.publish(msgs, nil)
@@ -442,7 +442,7 @@ func (s *Service) Inject(ctx context.Context, r InboundRequest) (rc.Message, err
 	for i := range m.Attachments {
 		m.Attachments[i].Size = len(m.Attachments[i].Content)
 	}
-	if err := s.Store.InsertMessages(ctx, m); err != nil {
+	if err := s.store.InsertMessages(ctx, m); err != nil {
 		return rc.Message{}, err
 	}
 	s.publish([]*rc.Message{m}, nil)
@@ -460,7 +460,7 @@ func (s *Service) LeaveVoicemail(ctx context.Context, to rc.Extension, from rc.C
 		CreationTime: now, LastModifiedTime: now, VMTranscription: "NotAvailable",
 		Attachments: []rc.Attachment{{Type: "AudioRecording", ContentType: contentType, FileName: "voicemail.wav",
 			Size: len(audio), VMDuration: max(seconds, 1), Content: audio}}}
-	if err := s.Store.InsertMessages(ctx, m); err != nil {
+	if err := s.store.InsertMessages(ctx, m); err != nil {
 		return rc.Message{}, err
 	}
 	s.publish([]*rc.Message{m}, nil)

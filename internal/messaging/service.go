@@ -30,9 +30,45 @@ type FaxLog interface {
 	LogFax(ctx context.Context, m rc.Message) error
 }
 
+// MessageStore holds the extensions' message stores and their attachments, and finds senders
+// and recipients in the directory.
+type MessageStore interface {
+	// InsertMessages stores new messages atomically, assigning ids and change sequence numbers.
+	InsertMessages(ctx context.Context, msgs ...*rc.Message) error
+	// Message returns a message of an extension's store.
+	Message(ctx context.Context, extensionID, id int64) (rc.Message, error)
+	// MessageByID returns a message of any store.
+	MessageByID(ctx context.Context, id int64) (rc.Message, error)
+	ListMessages(ctx context.Context, f store.MessageFilter) ([]rc.Message, int, error)
+	// UpdateMessages rewrites messages atomically, each with a new change sequence number.
+	UpdateMessages(ctx context.Context, msgs ...rc.Message) error
+	AttachmentContent(ctx context.Context, messageID, attachmentID int64) ([]byte, error)
+	// ChangedSince returns an extension's messages changed after seq, oldest change first.
+	ChangedSince(ctx context.Context, extensionID, seq int64, limit int) ([]rc.Message, error)
+	// LastSeq is the newest change sequence number.
+	LastSeq(ctx context.Context) (int64, error)
+	// DueMessages returns messages whose scheduled status change is due at or before t.
+	DueMessages(ctx context.Context, t time.Time, limit int) ([]rc.Message, error)
+	// NextDue returns when the earliest scheduled status change is due; ok is false if none is.
+	NextDue(ctx context.Context) (at time.Time, ok bool, err error)
+	// Outbox returns messages sent to numbers rcemu does not host, newest first.
+	Outbox(ctx context.Context, limit int) ([]rc.Message, error)
+	Directory
+}
+
+// Directory is what sending reads of accounts, extensions and phone numbers.
+type Directory interface {
+	Account(ctx context.Context, id int64) (rc.Account, error)
+	Extension(ctx context.Context, accountID, id int64) (rc.Extension, error)
+	ExtensionByNumber(ctx context.Context, accountID int64, number string) (rc.Extension, error)
+	// FindPhoneNumber looks a hosted number up by its E.164 form, in any account.
+	FindPhoneNumber(ctx context.Context, number string) (rc.PhoneNumber, error)
+	ListPhoneNumbers(ctx context.Context, f store.PhoneNumberFilter) ([]rc.PhoneNumber, int, error)
+}
+
 // Service holds the message stores' rules.
 type Service struct {
-	Store store.Store
+	store MessageStore
 	Clock rc.Clock
 	Bus   *events.Bus
 	// FaxLog, when set, logs every fax sent, failed or received.
@@ -44,8 +80,8 @@ type Service struct {
 }
 
 // New builds a Service.
-func New(s store.Store, clock rc.Clock, bus *events.Bus) *Service {
-	return &Service{Store: s, Clock: clock, Bus: bus, wake: make(chan struct{}, 1)}
+func New(s MessageStore, clock rc.Clock, bus *events.Bus) *Service {
+	return &Service{store: s, Clock: clock, Bus: bus, wake: make(chan struct{}, 1)}
 }
 
 // SetDelays changes the outbound delays for texts sent from now on.
@@ -164,7 +200,7 @@ func (s *Service) publish(newMsgs []*rc.Message, updated []rc.Message) {
 // owner finds the extension a hosted number belongs to: its assignee, or for a company number
 // the account's operator.
 func (s *Service) owner(ctx context.Context, number string) (rc.Extension, rc.PhoneNumber, bool, error) {
-	pn, err := s.Store.FindPhoneNumber(ctx, number)
+	pn, err := s.store.FindPhoneNumber(ctx, number)
 	if errors.Is(err, store.ErrNotFound) {
 		return rc.Extension{}, rc.PhoneNumber{}, false, nil
 	}
@@ -173,13 +209,13 @@ func (s *Service) owner(ctx context.Context, number string) (rc.Extension, rc.Ph
 	}
 	extID := pn.ExtensionID
 	if extID == 0 {
-		acc, err := s.Store.Account(ctx, pn.AccountID)
+		acc, err := s.store.Account(ctx, pn.AccountID)
 		if err != nil {
 			return rc.Extension{}, pn, false, err
 		}
 		extID = acc.OperatorExtension
 	}
-	ext, err := s.Store.Extension(ctx, pn.AccountID, extID)
+	ext, err := s.store.Extension(ctx, pn.AccountID, extID)
 	if errors.Is(err, store.ErrNotFound) {
 		return rc.Extension{}, pn, false, nil
 	}

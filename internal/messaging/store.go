@@ -10,14 +10,37 @@ import (
 	"github.com/rcemu/rcemu/internal/store"
 )
 
+// Filter selects messages of one extension's store. Slices are unions; empty means any.
+type Filter struct {
+	ExtensionID     int64
+	Types           []string
+	Directions      []string
+	Availabilities  []string
+	ReadStatuses    []string
+	ConversationIDs []int64
+	PhoneNumber     string
+	DateFrom        time.Time // inclusive; zero: unbounded
+	DateTo          time.Time // exclusive; zero: unbounded
+	// Distinct keeps only the newest message of each conversation.
+	Distinct      bool
+	Offset, Limit int
+}
+
+func (f Filter) store() store.MessageFilter {
+	return store.MessageFilter{ExtensionID: f.ExtensionID, Types: f.Types, Directions: f.Directions,
+		Availabilities: f.Availabilities, ReadStatuses: f.ReadStatuses, ConversationIDs: f.ConversationIDs,
+		PhoneNumber: f.PhoneNumber, DateFrom: f.DateFrom, DateTo: f.DateTo, Distinct: f.Distinct,
+		Offset: f.Offset, Limit: f.Limit}
+}
+
 // List returns one page of an extension's store.
-func (s *Service) List(ctx context.Context, f store.MessageFilter) ([]rc.Message, int, error) {
-	return s.Store.ListMessages(ctx, f)
+func (s *Service) List(ctx context.Context, f Filter) ([]rc.Message, int, error) {
+	return s.store.ListMessages(ctx, f.store())
 }
 
 // Get returns one message of an extension's store; 404 CMN-102 if it has none, or it is purged.
 func (s *Service) Get(ctx context.Context, extensionID, messageID int64) (rc.Message, error) {
-	m, err := s.Store.Message(ctx, extensionID, messageID)
+	m, err := s.store.Message(ctx, extensionID, messageID)
 	if errors.Is(err, store.ErrNotFound) {
 		return m, rc.NotFound("messageId")
 	}
@@ -86,7 +109,7 @@ func (s *Service) save(ctx context.Context, changed []rc.Message) error {
 	if len(changed) == 0 {
 		return nil
 	}
-	if err := s.Store.UpdateMessages(ctx, changed...); err != nil {
+	if err := s.store.UpdateMessages(ctx, changed...); err != nil {
 		return err
 	}
 	s.publish(nil, changed)
@@ -118,7 +141,7 @@ func (s *Service) DeleteByFilter(ctx context.Context, extensionID int64, f Delet
 	if f.Type != "" && f.Type != "All" {
 		lf.Types = []string{f.Type}
 	}
-	ms, _, err := s.Store.ListMessages(ctx, lf)
+	ms, _, err := s.store.ListMessages(ctx, lf)
 	if err != nil {
 		return err
 	}
@@ -144,7 +167,7 @@ func (s *Service) Content(ctx context.Context, extensionID, messageID, attachmen
 		if a.ID != attachmentID {
 			continue
 		}
-		b, err := s.Store.AttachmentContent(ctx, messageID, attachmentID)
+		b, err := s.store.AttachmentContent(ctx, messageID, attachmentID)
 		if errors.Is(err, store.ErrNotFound) {
 			return a, nil, rc.NotFound("attachmentId")
 		}
@@ -159,7 +182,7 @@ type SyncRequest struct {
 	Type        string // FSync or ISync
 	Token       string
 	RecordCount int
-	Filter      store.MessageFilter // FSync filters; ISync takes them from the token
+	Filter      Filter // FSync filters; ISync takes them from the token
 }
 
 // SyncResult is the records and the new sync state.
@@ -188,7 +211,7 @@ func decodeToken(tok string) (syncState, bool) {
 // Sync runs a full or incremental synchronisation.
 func (s *Service) Sync(ctx context.Context, r SyncRequest) (SyncResult, error) {
 	now := s.Clock.Now()
-	last, err := s.Store.LastSeq(ctx)
+	last, err := s.store.LastSeq(ctx)
 	if err != nil {
 		return SyncResult{}, err
 	}
@@ -204,7 +227,7 @@ func (s *Service) Sync(ctx context.Context, r SyncRequest) (SyncResult, error) {
 			// A token of another store, or one from before a reset: start over.
 			return SyncResult{}, msgError(400, "MSG-333", "Invalid message synchronisation request: full synchronization is required", "syncToken")
 		}
-		changed, err := s.Store.ChangedSince(ctx, r.ExtensionID, st.Seq, 1<<20)
+		changed, err := s.store.ChangedSince(ctx, r.ExtensionID, st.Seq, 1<<20)
 		if err != nil {
 			return SyncResult{}, err
 		}
@@ -223,7 +246,7 @@ func (s *Service) Sync(ctx context.Context, r SyncRequest) (SyncResult, error) {
 	f := r.Filter
 	f.ExtensionID = r.ExtensionID
 	f.Offset, f.Limit = 0, r.RecordCount+1
-	ms, _, err := s.Store.ListMessages(ctx, f)
+	ms, _, err := s.store.ListMessages(ctx, f.store())
 	if err != nil {
 		return SyncResult{}, err
 	}

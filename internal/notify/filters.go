@@ -222,10 +222,17 @@ func subError(status int, code, msg string) *rc.Error {
 	return &rc.Error{Status: status, Code: code, TopCode: code, Message: msg}
 }
 
+// FilterTargets tells whether an extension a filter names exists (store.ErrNotFound if not) and
+// whether its presence may be watched.
+type FilterTargets interface {
+	Extension(ctx context.Context, accountID, id int64) (rc.Extension, error)
+	Presence(ctx context.Context, extensionID int64) (rc.Presence, error)
+}
+
 // ParseFilters parses and checks a subscription's filters: unknown ones are SUB-508 (all named
 // at once); another account's are SUB-406; another extension's messages are SUB-405 for a
 // non-administrator; an unknown extension is SUB-408.
-func ParseFilters(ctx context.Context, s store.Store, raws []string, caller *rc.Principal) ([]Filter, error) {
+func ParseFilters(ctx context.Context, s FilterTargets, raws []string, caller *rc.Principal) ([]Filter, error) {
 	if len(raws) == 0 {
 		return nil, rc.Missing("eventFilters")
 	}

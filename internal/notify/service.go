@@ -21,7 +21,6 @@ import (
 	"github.com/rcemu/rcemu/internal/hookhttp"
 	"github.com/rcemu/rcemu/internal/rc"
 	"github.com/rcemu/rcemu/internal/ring"
-	"github.com/rcemu/rcemu/internal/store"
 )
 
 // Limits and lifetimes (the spec's CreateSubscriptionRequest and the guides).
@@ -43,9 +42,32 @@ const (
 // WSSender hands a notification to a WebSocket session; it reports false if the session is gone.
 type WSSender func(session string, notification []byte) bool
 
+// SubscriptionStore holds subscriptions and the WebHook outbox, and answers what filters ask
+// about the extensions they name.
+type SubscriptionStore interface {
+	// PutSubscription inserts or replaces a subscription.
+	PutSubscription(ctx context.Context, s rc.Subscription) error
+	// UpdateSubscription replaces a subscription that exists (store.ErrNotFound otherwise), so
+	// that a late change cannot bring back one deleted meanwhile.
+	UpdateSubscription(ctx context.Context, s rc.Subscription) error
+	Subscription(ctx context.Context, id string) (rc.Subscription, error)
+	// Subscriptions lists an owner's subscriptions made by one app, oldest first.
+	Subscriptions(ctx context.Context, extensionID int64, clientID string) ([]rc.Subscription, error)
+	AllSubscriptions(ctx context.Context) ([]rc.Subscription, error)
+	// DeleteSubscription removes a subscription and its undelivered notifications.
+	DeleteSubscription(ctx context.Context, id string) error
+	// LastDeliveryID is the largest delivery id ever stored.
+	LastDeliveryID(ctx context.Context) (int64, error)
+	// SaveDeliveries writes deliveries as they now stand, in one transaction.
+	SaveDeliveries(ctx context.Context, ds []rc.Delivery) error
+	// PendingDeliveries returns pending deliveries with ids above afterID, in order of id.
+	PendingDeliveries(ctx context.Context, afterID int64, limit int) ([]rc.Delivery, error)
+	FilterTargets
+}
+
 // Service holds the subscriptions and delivers their notifications.
 type Service struct {
-	Store   store.Store
+	store   SubscriptionStore
 	Clock   rc.Clock
 	Bus     *events.Bus
 	Log     *slog.Logger
@@ -85,8 +107,8 @@ type active struct {
 }
 
 // New builds a Service.
-func New(s store.Store, clock rc.Clock, bus *events.Bus, log *slog.Logger, baseURL func() string) *Service {
-	return &Service{Store: s, Clock: clock, Bus: bus, Log: log, BaseURL: baseURL, FirstRetry: firstRetry, MaxRetry: maxRetry,
+func New(s SubscriptionStore, clock rc.Clock, bus *events.Bus, log *slog.Logger, baseURL func() string) *Service {
+	return &Service{store: s, Clock: clock, Bus: bus, Log: log, BaseURL: baseURL, FirstRetry: firstRetry, MaxRetry: maxRetry,
 		client: &http.Client{Timeout: DeliveryTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 			// A fan-out to an https:// receiver sends from many subscriptions at once: keep
 			// those connections alive rather than opening new ones for every burst.
@@ -104,11 +126,11 @@ func newID() string {
 
 // Reload rebuilds the in-memory index from the store (at start, after reset and import).
 func (s *Service) Reload(ctx context.Context) error {
-	subs, err := s.Store.AllSubscriptions(ctx)
+	subs, err := s.store.AllSubscriptions(ctx)
 	if err != nil {
 		return err
 	}
-	last, err := s.Store.LastDeliveryID(ctx)
+	last, err := s.store.LastDeliveryID(ctx)
 	if err != nil {
 		return err
 	}
@@ -375,7 +397,7 @@ func newUUID() string {
 func (s *Service) recover(ctx context.Context) error {
 	var after int64
 	for {
-		ds, err := s.Store.PendingDeliveries(ctx, after, 10000)
+		ds, err := s.store.PendingDeliveries(ctx, after, 10000)
 		if err != nil || len(ds) == 0 {
 			return err
 		}

@@ -89,7 +89,7 @@ func (s *Service) Create(ctx context.Context, o Owner, req CreateRequest) (rc.Su
 	default:
 		return rc.Subscription{}, rc.Invalid("deliveryMode.transportType")
 	}
-	filters, err := ParseFilters(ctx, s.Store, req.EventFilters, p)
+	filters, err := ParseFilters(ctx, s.store, req.EventFilters, p)
 	if err != nil {
 		return rc.Subscription{}, err
 	}
@@ -100,7 +100,7 @@ func (s *Service) Create(ctx context.Context, o Owner, req CreateRequest) (rc.Su
 	if err := checkReminders(filters, life); err != nil {
 		return rc.Subscription{}, err
 	}
-	existing, err := s.Store.Subscriptions(ctx, p.ExtensionID, p.ClientID)
+	existing, err := s.store.Subscriptions(ctx, p.ExtensionID, p.ClientID)
 	if err != nil {
 		return rc.Subscription{}, err
 	}
@@ -130,7 +130,7 @@ func (s *Service) Create(ctx context.Context, o Owner, req CreateRequest) (rc.Su
 		SessionID: p.SessionID, DeliveryMode: dm, Status: "Active", CreationTime: now, ExpiresIn: life,
 		Expiration: now.Add(time.Duration(life) * time.Second), WSSession: o.WSSession}
 	sub.EventFilters = raws(filters)
-	if err := s.Store.PutSubscription(ctx, sub); err != nil {
+	if err := s.store.PutSubscription(ctx, sub); err != nil {
 		return rc.Subscription{}, err
 	}
 	s.index(sub, filters)
@@ -224,7 +224,7 @@ func (s *Service) Get(ctx context.Context, p *rc.Principal, id string) (rc.Subsc
 // owned reads a subscription of the caller's, made through the calling app; anyone else's is
 // not found.
 func (s *Service) owned(ctx context.Context, p *rc.Principal, id string) (rc.Subscription, error) {
-	sub, err := s.Store.Subscription(ctx, id)
+	sub, err := s.store.Subscription(ctx, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && (sub.ExtensionID != p.ExtensionID || sub.ClientID != p.ClientID)) {
 		return rc.Subscription{}, rc.NotFound("subscriptionId")
 	}
@@ -233,7 +233,7 @@ func (s *Service) owned(ctx context.Context, p *rc.Principal, id string) (rc.Sub
 
 // List returns the caller's live subscriptions made by the calling app.
 func (s *Service) List(ctx context.Context, p *rc.Principal) ([]rc.Subscription, error) {
-	subs, err := s.Store.Subscriptions(ctx, p.ExtensionID, p.ClientID)
+	subs, err := s.store.Subscriptions(ctx, p.ExtensionID, p.ClientID)
 	if err != nil {
 		return nil, err
 	}
@@ -263,7 +263,7 @@ func (s *Service) Update(ctx context.Context, o Owner, id string, req UpdateRequ
 		return sub, err
 	}
 	if len(req.EventFilters) > 0 {
-		if filters, err = ParseFilters(ctx, s.Store, req.EventFilters, o.Principal); err != nil {
+		if filters, err = ParseFilters(ctx, s.store, req.EventFilters, o.Principal); err != nil {
 			return sub, err
 		}
 		sub.EventFilters = raws(filters)
@@ -280,7 +280,7 @@ func (s *Service) Update(ctx context.Context, o Owner, id string, req UpdateRequ
 		sub.WSSession = o.WSSession
 	}
 	sub.Expiration = s.Clock.Now().Add(time.Duration(sub.ExpiresIn) * time.Second)
-	if err := s.Store.UpdateSubscription(ctx, sub); err != nil {
+	if err := s.store.UpdateSubscription(ctx, sub); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return sub, rc.NotFound("subscriptionId") // deleted meanwhile
 		}
@@ -309,7 +309,7 @@ func (s *Service) Delete(ctx context.Context, p *rc.Principal, id string) error 
 	if err != nil {
 		return err
 	}
-	if err := s.Store.DeleteSubscription(ctx, id); err != nil {
+	if err := s.store.DeleteSubscription(ctx, id); err != nil {
 		return err
 	}
 	s.unindex(sub)
@@ -329,7 +329,7 @@ func (s *Service) DropSession(ctx context.Context, session string) {
 	}
 	s.mu.RUnlock()
 	for _, sub := range gone {
-		if err := s.Store.DeleteSubscription(ctx, sub.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := s.store.DeleteSubscription(ctx, sub.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 			s.Log.Error("drop WebSocket subscription", "subscription", sub.ID, "err", err)
 		}
 		s.unindex(sub)

@@ -311,7 +311,7 @@ func (s *Service) blacklist(id, reason string) {
 	}
 	sub := a.sub
 	sub.Status, sub.BlacklistedAt, sub.BlacklistReason = "Blacklisted", &now, reason
-	if err := s.Store.UpdateSubscription(context.Background(), sub); err != nil {
+	if err := s.store.UpdateSubscription(context.Background(), sub); err != nil {
 		if !errors.Is(err, store.ErrNotFound) {
 			s.Log.Error("blacklist subscription", "subscription", id, "err", err)
 		}
@@ -380,7 +380,7 @@ func (s *Service) recorder(ctx context.Context) {
 		if len(batch) == 0 {
 			return
 		}
-		if err := s.Store.SaveDeliveries(context.Background(), batch); err != nil {
+		if err := s.store.SaveDeliveries(context.Background(), batch); err != nil {
 			s.Log.Error("record deliveries", "err", err)
 		}
 		clear(batch)

@@ -39,9 +39,44 @@ type Keys struct {
 	JWT   string // signs and verifies users' JWT credentials
 }
 
+// SessionStore holds apps, users' credentials, OAuth sessions, their tokens and authorization
+// codes, and finds the extensions that log in.
+type SessionStore interface {
+	App(ctx context.Context, clientID string) (rc.App, error)
+	// CredentialsByUsername returns every credential whose username, or whose extension's email,
+	// matches.
+	CredentialsByUsername(ctx context.Context, username string) ([]rc.UserCredential, error)
+	Credential(ctx context.Context, extensionID int64) (rc.UserCredential, error)
+	Credentials(ctx context.Context) ([]rc.UserCredential, error)
+	// CreateSession stores a new session with its first tokens.
+	CreateSession(ctx context.Context, s rc.Session, tokens ...rc.Token) error
+	Session(ctx context.Context, id string) (rc.Session, error)
+	Token(ctx context.Context, token string) (rc.Token, error)
+	// RotateTokens retires the session's live tokens and stores their successors atomically;
+	// store.ErrConflict means the refresh token was retired meanwhile.
+	RotateTokens(ctx context.Context, sessionID, usedRefresh string, at time.Time, tokens ...rc.Token) error
+	// RevokeSession ends a session and every token of it.
+	RevokeSession(ctx context.Context, id string) error
+	PutAuthCode(ctx context.Context, c rc.AuthCode) error
+	// TakeAuthCode marks a code used and returns it as it was before.
+	TakeAuthCode(ctx context.Context, code string) (rc.AuthCode, error)
+	Users
+}
+
+// Users finds the extensions behind logins: by id, by number under a phone number, and the
+// generation that says when a cached caller is stale.
+type Users interface {
+	Extension(ctx context.Context, accountID, id int64) (rc.Extension, error)
+	ExtensionByNumber(ctx context.Context, accountID int64, number string) (rc.Extension, error)
+	// ExtensionsGeneration changes whenever any extension or account may have changed.
+	ExtensionsGeneration() uint64
+	// FindPhoneNumber looks a hosted number up by its E.164 form, in any account.
+	FindPhoneNumber(ctx context.Context, number string) (rc.PhoneNumber, error)
+}
+
 // Service issues and checks tokens.
 type Service struct {
-	store store.Store
+	store SessionStore
 	clock rc.Clock
 	keys  Keys
 
@@ -57,7 +92,7 @@ type cachedCaller struct {
 }
 
 // New builds a Service.
-func New(s store.Store, clock rc.Clock, keys Keys) *Service {
+func New(s SessionStore, clock rc.Clock, keys Keys) *Service {
 	return &Service{store: s, clock: clock, keys: keys, cache: make(map[string]cachedCaller)}
 }
 

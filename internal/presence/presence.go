@@ -8,7 +8,6 @@ import (
 
 	"github.com/rcemu/rcemu/internal/events"
 	"github.com/rcemu/rcemu/internal/rc"
-	"github.com/rcemu/rcemu/internal/store"
 )
 
 // Values the platform accepts.
@@ -23,12 +22,24 @@ type Calls interface {
 	Telephony(ctx context.Context, accountID, extensionID int64) (rc.Telephony, error)
 }
 
+// StatusStore holds each extension's presence status.
+type StatusStore interface {
+	// Presence returns an extension's presence (the default if it never changed).
+	Presence(ctx context.Context, extensionID int64) (rc.Presence, error)
+	PutPresence(ctx context.Context, p rc.Presence) error
+}
+
 // Service reads and changes presence.
 type Service struct {
-	Store store.Store
-	Clock rc.Clock
-	Bus   *events.Bus
-	Calls Calls // nil: no calls
+	store StatusStore
+	clock rc.Clock
+	bus   *events.Bus
+	calls Calls // nil: no calls
+}
+
+// New returns the presence service over st; bus and calls may be nil.
+func New(st StatusStore, clock rc.Clock, bus *events.Bus, calls Calls) *Service {
+	return &Service{store: st, clock: clock, bus: bus, calls: calls}
 }
 
 // Update is the body of updateUserPresenceStatus; nil fields stay as they are.
@@ -43,12 +54,12 @@ type Update struct {
 
 // Get returns an extension's presence.
 func (s *Service) Get(ctx context.Context, extensionID int64) (rc.Presence, error) {
-	return s.Store.Presence(ctx, extensionID)
+	return s.store.Presence(ctx, extensionID)
 }
 
 // Set applies an update and publishes the change.
 func (s *Service) Set(ctx context.Context, ext rc.Extension, u Update) (rc.Presence, error) {
-	p, err := s.Store.Presence(ctx, ext.ID)
+	p, err := s.store.Presence(ctx, ext.ID)
 	if err != nil {
 		return p, err
 	}
@@ -80,18 +91,18 @@ func (s *Service) Set(ctx context.Context, ext rc.Extension, u Update) (rc.Prese
 		p.PickUpCallsOnHold = *u.PickUpCallsOnHold
 	}
 	p.Sequence++
-	if err := s.Store.PutPresence(ctx, p); err != nil {
+	if err := s.store.PutPresence(ctx, p); err != nil {
 		return p, err
 	}
-	if s.Bus != nil {
+	if s.bus != nil {
 		cp := p
-		ev := rc.Event{Kind: "presence", AccountID: ext.AccountID, ExtensionID: ext.ID, Time: s.Clock.Now(), Presence: &cp}
-		if s.Calls != nil {
-			if tel, err := s.Calls.Telephony(ctx, ext.AccountID, ext.ID); err == nil {
+		ev := rc.Event{Kind: "presence", AccountID: ext.AccountID, ExtensionID: ext.ID, Time: s.clock.Now(), Presence: &cp}
+		if s.calls != nil {
+			if tel, err := s.calls.Telephony(ctx, ext.AccountID, ext.ID); err == nil {
 				ev.Telephony = &tel
 			}
 		}
-		s.Bus.Publish(ev)
+		s.bus.Publish(ev)
 	}
 	return p, nil
 }

@@ -19,10 +19,10 @@ func TestRouterStaticBeatsParamAndBacktracks(t *testing.T) {
 		allowed               []string
 	}{
 		{"GET", "/a/b/d", "/a/b/d", nil, nil},
-		{"GET", "/a/b/c", "/a/{x}/c", []Param{{"x", "b"}}, nil}, // static b has no c child: backtrack
-		{"GET", "/a/z/c", "/a/{x}/c", []Param{{"x", "z"}}, nil},
+		{"GET", "/a/b/c", "/a/{x}/c", []Param{{Name: "x", Value: "b"}}, nil}, // static b has no c child: backtrack
+		{"GET", "/a/z/c", "/a/{x}/c", []Param{{Name: "x", Value: "z"}}, nil},
 		{"GET", "/a/b", "/a/b", nil, nil},
-		{"POST", "/a/q", "/a/{x}", []Param{{"x", "q"}}, nil},
+		{"POST", "/a/q", "/a/{x}", []Param{{Name: "x", Value: "q"}}, nil},
 		{"DELETE", "/a/b", "", nil, []string{"GET"}},
 		{"HEAD", "/a/b", "/a/b", nil, nil},
 		{"GET", "/a/z", "", nil, []string{"POST"}},

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/rcemu/rcemu/internal/restapi"
+	"github.com/rcemu/rcemu/internal/pathtree"
 )
 
 // None marks an absent schema reference (an index into Document.Schemas).
@@ -41,8 +41,7 @@ type Document struct {
 
 	// Built after decoding; never serialised.
 	byID    map[string]*Operation
-	byRoute map[string]*Operation // "GET /a/{}/b"
-	router  *restapi.Router
+	routes  *pathtree.Tree[*Operation] // the router's own matching, so both agree on a path
 	checker *checker
 	allOf   [][]int    // by schema index
 	enums   [][]string // by schema index
@@ -218,13 +217,13 @@ func (d *Document) Operation(id string) *Operation {
 func (d *Document) init() {
 	d.once.Do(func() {
 		d.byID = make(map[string]*Operation, len(d.Operations))
-		d.byRoute = make(map[string]*Operation, len(d.Operations))
-		d.router = &restapi.Router{}
+		d.routes = &pathtree.Tree[*Operation]{}
 		for _, op := range d.Operations {
 			d.byID[op.ID] = op
 			norm := NormalizePath(op.Path)
-			d.byRoute[op.Method+" "+norm] = op
-			d.router.Handle(op.Method, norm, nil, restapi.Options{})
+			if err := d.routes.Add(op.Method, norm, op); err != nil {
+				panic("spec: " + err.Error()) // compile keeps one operation per method and path
+			}
 		}
 		d.checker = newChecker(d)
 		// Derived once here: specmock asks for them per parameter of every request.
@@ -293,12 +292,8 @@ func allOfClosures(schemas []*Schema) [][]int {
 // parameters by the spec's names. Fixed segments win over parameters, as in rcemu's router.
 func (d *Document) Match(method, path string) (*Operation, map[string]string) {
 	d.init()
-	route, params, _ := d.router.Lookup(method, path)
-	if route == nil {
-		return nil, nil
-	}
-	op := d.byRoute[route.Method+" "+route.Pattern]
-	if op == nil {
+	op, params, _, ok := d.routes.Lookup(method, path)
+	if !ok {
 		return nil, nil
 	}
 	names := PathParamNames(op.Path)
