@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -167,7 +168,8 @@ CREATE OR REPLACE FUNCTION instr(s text, sub text) RETURNS integer
 CREATE OR REPLACE FUNCTION json_extract(doc text, path text) RETURNS text
 	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$SELECT (doc::jsonb) #>> string_to_array(substr(path, 3), '.')$$;
 CREATE OR REPLACE FUNCTION json_array_length(doc text, path text) RETURNS integer
-	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$SELECT jsonb_array_length((doc::jsonb) #> string_to_array(substr(path, 3), '.'))$$;
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$SELECT CASE jsonb_typeof(v) WHEN 'array' THEN jsonb_array_length(v) ELSE 0 END
+	FROM (SELECT (doc::jsonb) #> string_to_array(substr(path, 3), '.') AS v) AS x$$;
 `
 
 var (
@@ -287,4 +289,12 @@ func syncIdentities(ctx context.Context, tx *sql.Tx) error {
 		}
 	}
 	return nil
+}
+
+// noLimit turns SQLite's "no limit" (a negative LIMIT) into a number PostgreSQL takes as well.
+func noLimit(n int) int64 {
+	if n < 0 {
+		return math.MaxInt64
+	}
+	return int64(n)
 }
