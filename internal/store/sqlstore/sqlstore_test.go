@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rcemu/rcemu/internal/seed"
 	"github.com/rcemu/rcemu/internal/store/pgtest"
@@ -99,4 +100,27 @@ func TestContractPostgres(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store {
 		return mustOpen(t, pgtest.Database(t))
 	})
+}
+
+// A database that goes away mid-run gives errors, not a hang; a server that is not there ends
+// Open with an error within its connect timeout.
+func TestPostgresGoneGivesErrors(t *testing.T) {
+	if pgtest.DSN() == "" {
+		t.Skip(pgtest.Env + " is not set: PostgreSQL tests skipped (scripts/postgres.sh start)")
+	}
+	dsn, drop, err := pgtest.Create(pgtest.DSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := seeded(t, dsn)
+	drop() // WITH (FORCE) cuts the store's connections too
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := db.Meta(ctx, "seed"); err == nil || ctx.Err() != nil {
+		t.Fatalf("after the database went away: err %v, ctx %v", err, ctx.Err())
+	}
+	start := time.Now()
+	if _, err := sqlstore.Open(context.Background(), "postgres://nobody@127.0.0.1:1/x?sslmode=disable"); err == nil || time.Since(start) > 10*time.Second {
+		t.Fatalf("open of an absent server: %v after %v", err, time.Since(start))
+	}
 }
