@@ -26,3 +26,15 @@ func TestPgMigrationTypesAndRowid(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactHidesThePassword(t *testing.T) {
+	if got := Redact("postgres://u:secret@h/db"); strings.Contains(got, "secret") {
+		t.Fatalf("Redact = %s", got)
+	}
+	if got := Redact("postgres://u:secret@h/%zz"); strings.Contains(got, "secret") {
+		t.Fatalf("Redact = %s", got)
+	}
+	if got := Redact("x/rcemu.db"); got != "x/rcemu.db" {
+		t.Fatalf("Redact = %s", got)
+	}
+}

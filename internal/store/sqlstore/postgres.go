@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -50,4 +51,16 @@ func OpenPostgres(ctx context.Context, dsn string) (*DB, error) {
 // redact names the server and database without the password.
 func redact(cfg *pgx.ConnConfig) string {
 	return fmt.Sprintf("%s:%d/%s", cfg.Host, cfg.Port, cfg.Database)
+}
+
+// Redact returns a --db value fit for messages: a PostgreSQL URL without its password.
+func Redact(db string) string {
+	if !IsPostgresDSN(db) {
+		return db
+	}
+	u, err := url.Parse(db)
+	if err != nil {
+		return "(a PostgreSQL URL that does not parse)"
+	}
+	return u.Redacted()
 }
