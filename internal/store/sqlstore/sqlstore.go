@@ -184,13 +184,14 @@ func SchemaVersion() int {
 }
 
 func (db *DB) migrate(ctx context.Context) error {
-	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
+	prelude := `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`
 	if db.dialect == postgres {
-		if _, err := db.w.ExecContext(ctx, pgCompat); err != nil {
-			return fmt.Errorf("migrate: %w", err)
-		}
+		prelude += ";" + pgCompat
+	}
+	// Under the write lock: on PostgreSQL instances starting together would otherwise create the
+	// table and replace the functions at once, which it refuses (a duplicate pg_type row).
+	if err := db.tx(ctx, func(tx *sql.Tx) error { _, err := tx.ExecContext(ctx, prelude); return err }); err != nil {
+		return fmt.Errorf("migrate: %w", err)
 	}
 	var current int
 	if err := db.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {

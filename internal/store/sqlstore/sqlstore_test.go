@@ -124,3 +124,23 @@ func TestPostgresGoneGivesErrors(t *testing.T) {
 		t.Fatalf("open of an absent server: %v after %v", err, time.Since(start))
 	}
 }
+
+// Instances that start together on a new database migrate it once between them.
+func TestPostgresConcurrentOpen(t *testing.T) {
+	dsn := pgtest.Database(t)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			db, err := sqlstore.Open(context.Background(), dsn)
+			if err == nil {
+				db.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
