@@ -2,7 +2,7 @@
 GO  ?= go
 BIN := bin/rcemu
 
-.PHONY: run build test check unit e2e bench fuzz spec image
+.PHONY: run build test check unit e2e test-postgres bench fuzz spec image
 
 run:
 	$(GO) run ./cmd/rcemu
@@ -18,7 +18,10 @@ image:
 # corpora included), then the end-to-end tests that drive the built binary with the official SDKs.
 # Both test steps first fetch RingCentral's OpenAPI spec (spec-served operations and the contract
 # check on every response need it).
-test: check unit e2e
+# Then the storage contract, the Go integration tests and the end-to-end tests once more on a
+# throwaway PostgreSQL cluster (scripts/postgres.sh). Where PostgreSQL cannot be installed this
+# says so and goes on, unless RCEMU_REQUIRE_POSTGRES=1 (CI), which makes it a failure.
+test: check unit e2e test-postgres
 
 # RingCentral's OpenAPI spec into .cache/spec (git-ignored), checked against a recorded SHA-256,
 # by the same fetcher a first `rcemu serve` uses (scripts/fetch-spec.sh does it with npm).
@@ -38,6 +41,17 @@ unit: spec
 
 e2e: spec build
 	cd e2e && npm ci --no-audit --no-fund && RCEMU_BIN=$(CURDIR)/$(BIN) npm test
+
+test-postgres: spec build
+	@if ! out=$$(scripts/postgres.sh start); then \
+		if [ "$(RCEMU_REQUIRE_POSTGRES)" = 1 ]; then echo "test-postgres: PostgreSQL could not be started (see above)"; exit 1; fi; \
+		echo "test-postgres: SKIPPED: PostgreSQL is not available (see above); the PostgreSQL tests did not run"; exit 0; \
+	fi; \
+	export $$out; . .cache/postgres.state; trap 'scripts/postgres.sh stop' EXIT; \
+	echo "test-postgres: $$RCEMU_TEST_POSTGRES"; \
+	$(GO) test -count=1 -run 'Contract|Postgres' ./internal/store/sqlstore/ && \
+	$(GO) test -count=1 ./internal/... && \
+	(cd e2e && npm ci --no-audit --no-fund && RCEMU_PSQL=$$PGBIN/psql RCEMU_BIN=$(CURDIR)/$(BIN) npm test)
 
 # Loads rcemu and a bare net/http handler in the same run and prints req/s, p50, p99 and the
 # start-up and memory figures against their targets. Bounded in time, loopback only.

@@ -100,6 +100,7 @@ func main() {
 }
 
 type options struct {
+	db         string
 	bin        string
 	conns      int
 	dur        time.Duration
@@ -135,6 +136,7 @@ func run(args []string) int {
 			"Loads rcemu and a bare net/http JSON handler on loopback and checks rcemu's performance targets.\n\n")
 		fs.PrintDefaults()
 	}
+	fs.StringVar(&o.db, "db", ":memory:", "database rcemu serves (--db): e.g. a postgres:// URL to measure on PostgreSQL")
 	fs.StringVar(&o.bin, "bin", "", "rcemu binary to measure (default: go build ./cmd/rcemu into a temporary directory)")
 	fs.IntVar(&o.conns, "c", 16, "concurrent keep-alive connections")
 	fs.DurationVar(&o.dur, "d", 10*time.Second, "measured duration of each load")
@@ -334,7 +336,7 @@ func measure(o options) (*report, error) {
 	}
 	defer cleanup()
 	rep.Bin = bin
-	srv := server{bin: bin, db: ":memory:", spec: o.spec, cache: filepath.Join(cacheDir, "warm")}
+	srv := server{bin: bin, db: o.db, spec: o.spec, cache: filepath.Join(cacheDir, "warm")}
 
 	pl, warn := choosePlacement(o)
 	if warn != "" {

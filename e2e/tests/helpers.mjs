@@ -108,6 +108,7 @@ for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
  */
 export async function startServer({ db = ':memory:', seed } = {}) {
   const bin = await binary();
+  if (db === ':memory:' && process.env.RCEMU_TEST_POSTGRES) db = freshPostgres();
   const args = ['serve', '--addr', '127.0.0.1:0', '--db', db, '--log-level', 'warn'];
   if (seed) args.push('--seed', seed);
   const child = spawn(bin, args, {
@@ -494,4 +495,17 @@ export async function unusedAddress(hookPath = '/webhook') {
   const { port } = srv.address();
   await new Promise((resolve) => srv.close(resolve));
   return `http://127.0.0.1:${port}${hookPath}`;
+}
+
+/**
+ * freshPostgres creates an empty database on the server RCEMU_TEST_POSTGRES names (with psql,
+ * which the PostgreSQL install brings) and returns its URL: with that variable set, every
+ * emulator the tests start runs on a PostgreSQL database of its own (make test-postgres).
+ */
+function freshPostgres() {
+  const name = `rcemu_e2e_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e9)}`;
+  execFileSync(process.env.RCEMU_PSQL || 'psql', [process.env.RCEMU_TEST_POSTGRES, '-qc', `CREATE DATABASE ${name}`], { stdio: 'inherit' });
+  const u = new URL(process.env.RCEMU_TEST_POSTGRES);
+  u.pathname = `/${name}`;
+  return u.toString();
 }

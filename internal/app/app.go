@@ -60,7 +60,7 @@ const (
 func OpenStore(ctx context.Context, dbPath, seedPath string, log *slog.Logger, now time.Time) (*sqlstore.DB, oauth.Keys, error) {
 	db, err := sqlstore.Open(ctx, dbPath)
 	if err != nil {
-		return nil, oauth.Keys{}, fmt.Errorf("open database %s: %w", dbPath, err)
+		return nil, oauth.Keys{}, fmt.Errorf("open database %s: %w", sqlstore.Redact(dbPath), err)
 	}
 	keys, err := ensureSeeded(ctx, db, seedPath, log, now)
 	if err != nil {

@@ -21,7 +21,7 @@ const DefaultDB = "rcemu.db"
 // Config is everything `rcemu serve` needs.
 type Config struct {
 	Addr string // listen address
-	DB   string // SQLite file, or ":memory:"
+	DB   string // SQLite file, ":memory:", or a postgres:// or postgresql:// URL
 	Seed string // seed file for a new database; "" means the embedded default
 	// Spec is the RingCentral OpenAPI file for the spec-served operations: a path, "off" for none,
 	// "required" (like "" but the start fails without a spec), or "" for the copy found or fetched
@@ -54,7 +54,7 @@ func Serve(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs := flag.NewFlagSet("rcemu serve", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&c.Addr, "addr", envOr(getenv, "RCEMU_ADDR", "127.0.0.1:8080"), "listen address (RCEMU_ADDR)")
-	fs.StringVar(&c.DB, "db", envOr(getenv, "RCEMU_DB", DefaultDB), `SQLite database file, ":memory:" for a throwaway one (RCEMU_DB)`)
+	fs.StringVar(&c.DB, "db", envOr(getenv, "RCEMU_DB", DefaultDB), `SQLite database file, ":memory:" for a throwaway one, or a postgres:// URL (RCEMU_DB)`)
 	fs.StringVar(&c.Seed, "seed", getenv("RCEMU_SEED"), "YAML or JSON seed for a new database; default: the embedded seed (RCEMU_SEED)")
 	SpecFlags(fs, &c, getenv)
 	strictEnv, strictErr := strconv.ParseBool(envOr(getenv, "RCEMU_STRICT", "false"))
@@ -130,7 +130,7 @@ func ParseCreds(args []string, getenv func(string) string, out io.Writer) (Creds
 	var c Creds
 	fs := flag.NewFlagSet("rcemu creds", flag.ContinueOnError)
 	fs.SetOutput(out)
-	fs.StringVar(&c.DB, "db", envOr(getenv, "RCEMU_DB", DefaultDB), "SQLite database file (RCEMU_DB)")
+	fs.StringVar(&c.DB, "db", envOr(getenv, "RCEMU_DB", DefaultDB), "SQLite database file or postgres:// URL (RCEMU_DB)")
 	fs.StringVar(&c.Seed, "seed", getenv("RCEMU_SEED"), "seed for the database if it is new (RCEMU_SEED)")
 	fs.StringVar(&c.ServerURL, "server-url", envOr(getenv, "RCEMU_SERVER_URL", "http://127.0.0.1:8080"), "server URL to print (RCEMU_SERVER_URL)")
 	fs.StringVar(&c.Format, "format", envOr(getenv, "RCEMU_FORMAT", "env"), "env or json (RCEMU_FORMAT)")

@@ -18,6 +18,7 @@ import (
 	"github.com/rcemu/rcemu/internal/app"
 	"github.com/rcemu/rcemu/internal/config"
 	"github.com/rcemu/rcemu/internal/credentials"
+	"github.com/rcemu/rcemu/internal/store/pgtest"
 )
 
 // App is a running emulator under test.
@@ -43,6 +44,10 @@ func MustOpenApp(tb testing.TB, opts ...Option) *App {
 	tb.Helper()
 	cfg := config.Config{Addr: "127.0.0.1:0", DB: filepath.Join(tb.TempDir(), "rcemu.db"), LogLevel: slog.LevelError,
 		MaxBody: 10 << 20}
+	if pgtest.DSN() != "" {
+		// The whole integration suite runs on PostgreSQL this way, each app on a database of its own.
+		cfg.DB = pgtest.Database(tb)
+	}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -50,7 +50,13 @@ func (db *DB) Load(ctx context.Context, d store.Dataset) error {
 		if err := insertContacts(ctx, tx, d.Contacts); err != nil {
 			return err
 		}
-		return insertMessages(ctx, tx, d.Messages)
+		if err := insertMessages(ctx, tx, d.Messages); err != nil {
+			return err
+		}
+		if db.dialect == postgres {
+			return syncIdentities(ctx, tx)
+		}
+		return nil
 	})
 }
 
@@ -117,13 +123,26 @@ func (db *DB) Clear(ctx context.Context) error {
 // Export reads every state table in one read transaction, so the snapshot is consistent.
 func (db *DB) Export(ctx context.Context) (store.Snapshot, error) {
 	snap := store.Snapshot{Format: store.SnapshotFormat, Version: SchemaVersion(), Tables: map[string][]map[string]any{}}
-	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.dialect == postgres {
+		opts.Isolation = sql.LevelRepeatableRead // one snapshot for every table, as SQLite's read transaction
+	}
+	tx, err := db.r.BeginTx(ctx, opts)
 	if err != nil {
 		return snap, err
 	}
 	defer tx.Rollback()
 	for _, t := range append([]string{"meta"}, dataTables...) {
-		rows, err := tx.QueryContext(ctx, `SELECT * FROM `+t+` ORDER BY rowid`)
+		sel := "*"
+		if db.dialect == postgres {
+			// Not the rowid the PostgreSQL schema adds: the snapshot is the same on both engines.
+			cols, err := db.columnList(ctx, t)
+			if err != nil {
+				return snap, err
+			}
+			sel = strings.Join(cols, ", ")
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT `+sel+` FROM `+t+` ORDER BY rowid`)
 		if err != nil {
 			return snap, err
 		}
@@ -239,6 +258,11 @@ func (db *DB) Import(ctx context.Context, s store.Snapshot) error {
 				}
 			}
 		}
+		if db.dialect == postgres {
+			// PostgreSQL checked each reference as the rows went in (the inserts above
+			// failed otherwise); its sequences must learn the ids the rows brought.
+			return syncIdentities(ctx, tx)
+		}
 		// A snapshot whose rows break a reference must not land half-checked.
 		rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
 		if err != nil {
@@ -254,18 +278,28 @@ func (db *DB) Import(ctx context.Context, s store.Snapshot) error {
 }
 
 func (db *DB) columns(ctx context.Context, table string) (map[string]bool, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT name FROM pragma_table_info(?)`, table)
+	list, err := db.columnList(ctx, table)
+	cols := map[string]bool{}
+	for _, c := range list {
+		cols[c] = true
+	}
+	return cols, err
+}
+
+// columnList reads a table's columns from the live schema, in their order.
+func (db *DB) columnList(ctx context.Context, table string) ([]string, error) {
+	rows, err := db.r.QueryContext(ctx, db.dialect.columnsQuery(), table)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	cols := map[string]bool{}
+	var cols []string
 	for rows.Next() {
 		var n string
 		if err := rows.Scan(&n); err != nil {
 			return nil, err
 		}
-		cols[n] = true
+		cols = append(cols, n)
 	}
 	return cols, rows.Err()
 }

@@ -21,7 +21,7 @@ func (db *DB) Apps(ctx context.Context) ([]rc.App, error) {
 
 func (db *DB) CredentialsByUsername(ctx context.Context, username string) ([]rc.UserCredential, error) {
 	out, _, err := listJSON[rc.UserCredential](ctx, db.r,
-		`SELECT data, COUNT(*) OVER () FROM credentials WHERE username = ? COLLATE NOCASE
+		`SELECT data, COUNT(*) OVER () FROM credentials WHERE lower(username) = lower(?)
 			OR extension_id IN (SELECT id FROM extensions WHERE email <> '' AND lower(email) = lower(?)) ORDER BY rowid`, username, username)
 	return out, err
 }

@@ -20,8 +20,8 @@ const firstCallSerial = 1
 func (db *DB) ReserveIDs(ctx context.Context, n int) (int64, error) {
 	var first int64
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `INSERT INTO counters (name, value) VALUES ('call', ? + ?)
-			ON CONFLICT (name) DO UPDATE SET value = value + ? RETURNING value`, firstCallSerial, n, n).Scan(&first); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO counters (name, value) VALUES ('call', ?)
+			ON CONFLICT (name) DO UPDATE SET value = counters.value + ? RETURNING value`, firstCallSerial+n, n).Scan(&first); err != nil {
 			return err
 		}
 		first -= int64(n)
@@ -137,7 +137,8 @@ func (db *DB) EndCall(ctx context.Context, id string, records []*rc.CallRecord, 
 			if err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO recordings (id, account_id, data) VALUES (?, ?, ?)`,
+			if _, err := tx.ExecContext(ctx, `INSERT INTO recordings (id, account_id, data) VALUES (?, ?, ?)
+				ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, data = excluded.data`,
 				r.ID, r.AccountID, string(data)); err != nil {
 				return err
 			}
@@ -200,8 +201,8 @@ func insertCallRecords(ctx context.Context, tx *sql.Tx, records []*rc.CallRecord
 		return err
 	}
 	defer stmt.Close()
-	keys, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO call_log_numbers (key, num, account_id, extension_id, start_ms)
-		VALUES (?, ?, ?, ?, ?)`)
+	keys, err := tx.PrepareContext(ctx, `INSERT INTO call_log_numbers (key, num, account_id, extension_id, start_ms)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
 	if err != nil {
 		return err
 	}

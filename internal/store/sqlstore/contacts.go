@@ -62,7 +62,7 @@ func writeContact(ctx context.Context, tx *sql.Tx, c *rc.PersonalContact, insert
 	}
 	if deleted == 0 {
 		for _, p := range c.Phones() {
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO contact_phones (extension_id, phone, contact_id) VALUES (?, ?, ?)`,
+			if _, err := tx.ExecContext(ctx, `INSERT INTO contact_phones (extension_id, phone, contact_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
 				c.ExtensionID, p, c.ID); err != nil {
 				return false, err
 			}

@@ -191,7 +191,7 @@ func (db *DB) ListMessages(ctx context.Context, f store.MessageFilter) ([]rc.Mes
 	if f.Distinct {
 		// The newest matching message of each conversation (a message without one stands alone).
 		from = `(SELECT data, seq, creation_ms, id, ROW_NUMBER() OVER (PARTITION BY CASE WHEN conversation_id = 0
-			THEN -id ELSE conversation_id END ORDER BY creation_ms DESC, id DESC) AS rn FROM messages WHERE ` + cond + `)
+			THEN -id ELSE conversation_id END ORDER BY creation_ms DESC, id DESC) AS rn FROM messages WHERE ` + cond + `) AS latest
 			WHERE rn = 1`
 	}
 	// The page alone walks the index and stops at the limit; the total is counted apart, and only

@@ -72,8 +72,12 @@ func (db *DB) LastDeliveryID(ctx context.Context) (int64, error) {
 	var seq, maxID sql.NullInt64
 	// AUTOINCREMENT keeps the high-water mark even after the rows are gone, so ids are not reused
 	// across restarts.
-	if err := db.r.QueryRowContext(ctx, `SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'deliveries'),
-		(SELECT MAX(id) FROM deliveries)`).Scan(&seq, &maxID); err != nil {
+	// PostgreSQL's identity sequence does the same.
+	q := `SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'deliveries'), (SELECT MAX(id) FROM deliveries)`
+	if db.dialect == postgres {
+		q = `SELECT pg_sequence_last_value(pg_get_serial_sequence('deliveries', 'id')::regclass), (SELECT MAX(id) FROM deliveries)`
+	}
+	if err := db.r.QueryRowContext(ctx, q).Scan(&seq, &maxID); err != nil {
 		return 0, err
 	}
 	return max(seq.Int64, maxID.Int64), nil

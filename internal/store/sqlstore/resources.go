@@ -56,7 +56,7 @@ func (db *DB) ListResources(ctx context.Context, collection string, offset, limi
 		return nil, 0, err
 	}
 	rows, err := db.r.QueryContext(ctx, `SELECT id, created_ms, modified_ms, data FROM resources WHERE collection = ? AND id != ''
-		ORDER BY rowid LIMIT ? OFFSET ?`, collection, limit, offset)
+		ORDER BY rowid LIMIT ? OFFSET ?`, collection, noLimit(limit), offset)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -26,9 +26,10 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// DB is a store.Store over one SQLite database file.
+// DB is a store.Store over one SQLite database file or one PostgreSQL database.
 type DB struct {
 	w, r    *sql.DB
+	dialect dialect
 	tempDir string // set for ":memory:", removed on Close
 	cache   *cache
 	// msgGen counts message and contact writes, so that remembered counts know when they are stale.
@@ -45,7 +46,12 @@ var _ store.Store = (*DB)(nil)
 // Open opens (creating if needed) the database at path and applies pending migrations.
 // ":memory:" gives a throwaway database: a temporary file removed on Close, so that it gets the
 // same WAL and reader pool as a real one.
+//
+// A postgres:// or postgresql:// URL opens that PostgreSQL database instead (see OpenPostgres).
 func Open(ctx context.Context, path string) (*DB, error) {
+	if IsPostgresDSN(path) {
+		return OpenPostgres(ctx, path)
+	}
 	db := &DB{cache: newCache()}
 	if path == ":memory:" {
 		dir, err := os.MkdirTemp("", "rcemu-")
@@ -140,7 +146,10 @@ func (db *DB) cleanup() {
 // Close closes both pools and removes a throwaway database.
 func (db *DB) Close() error {
 	db.closeStmts()
-	err := errors.Join(db.r.Close(), db.w.Close())
+	err := db.w.Close()
+	if db.r != db.w {
+		err = errors.Join(db.r.Close(), err)
+	}
 	db.cleanup()
 	return err
 }
@@ -175,7 +184,13 @@ func SchemaVersion() int {
 }
 
 func (db *DB) migrate(ctx context.Context) error {
-	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
+	prelude := `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`
+	if db.dialect == postgres {
+		prelude += ";" + pgCompat
+	}
+	// Under the write lock: on PostgreSQL instances starting together would otherwise create the
+	// table and replace the functions at once, which it refuses (a duplicate pg_type row).
+	if err := db.tx(ctx, func(tx *sql.Tx) error { _, err := tx.ExecContext(ctx, prelude); return err }); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	var current int
@@ -198,8 +213,20 @@ func (db *DB) migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		text := string(body)
+		if db.dialect == postgres {
+			text = pgMigration(text)
+		}
 		err = db.tx(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			// Two instances opening a new database at once: the second waits here and finds
+			// the migration applied (the primary key on version refuses it otherwise).
+			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+				return err
+			}
+			if n <= current {
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, text); err != nil {
 				return fmt.Errorf("migration %s: %w", filepath.Base(name), err)
 			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, n)
@@ -213,12 +240,36 @@ func (db *DB) migrate(ctx context.Context) error {
 }
 
 // tx runs fn in a write transaction, committing when it returns nil.
+//
+// On SQLite write transactions take the database's one write lock when they begin (immediate),
+// so they never interleave. On PostgreSQL they take one transaction-scoped advisory lock for the
+// same effect across every instance sharing the database: the write paths read a sequence
+// (MAX(seq) + 1, the next id) and then write it, which is only safe if no other writer runs
+// between. Single-statement writes outside tx are atomic on their own; reads never wait.
 func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := db.tx1(ctx, fn)
+		if attempt < 3 && isRetryable(err) {
+			continue
+		}
+		return err
+	}
+}
+
+// writeLock is the advisory lock's key: any constant, the same in every instance.
+const writeLock = 0x7263656d75 // "rcemu"
+
+func (db *DB) tx1(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	if db.dialect == postgres {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(writeLock)); err != nil {
+			return err
+		}
+	}
 	if err := fn(tx); err != nil {
 		return err
 	}
@@ -230,10 +281,6 @@ func notFound(err error) error {
 		return store.ErrNotFound
 	}
 	return err
-}
-
-func isUnique(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
 
 // inList renders "col IN (?,?,...)" and appends the values to args.

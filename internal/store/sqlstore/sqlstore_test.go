@@ -2,14 +2,15 @@ package sqlstore_test
 
 import (
 	"context"
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rcemu/rcemu/internal/seed"
-	"github.com/rcemu/rcemu/internal/store"
+	"github.com/rcemu/rcemu/internal/store/pgtest"
 	"github.com/rcemu/rcemu/internal/store/sqlstore"
+	"github.com/rcemu/rcemu/internal/store/storetest"
 )
 
 func TestMigrationsAreNumberedWithoutGaps(t *testing.T) {
@@ -73,88 +74,73 @@ func TestMemoryDatabaseIsThrowaway(t *testing.T) {
 	}
 }
 
-func TestListExtensionsFiltersAndPages(t *testing.T) {
+func TestPostgresSeedExportImport(t *testing.T) {
 	ctx := context.Background()
-	db := seeded(t, filepath.Join(t.TempDir(), "x.db"))
-	all, total, err := db.ListExtensions(ctx, store.ExtensionFilter{AccountID: 159048008})
-	if err != nil || total != 4 || len(all) != 4 || all[0].ExtensionNumber != "101" || all[3].ExtensionNumber != "200" {
-		t.Fatalf("all = %d/%d %v", len(all), total, err)
-	}
-	users, total, _ := db.ListExtensions(ctx, store.ExtensionFilter{AccountID: 159048008, Types: []string{"User", "Department"}})
-	if total != 4 || len(users) != 4 {
-		t.Fatalf("union of types = %d", total)
-	}
-	page, total, _ := db.ListExtensions(ctx, store.ExtensionFilter{AccountID: 159048008, Offset: 2, Limit: 1})
-	if total != 4 || len(page) != 1 || page[0].ExtensionNumber != "103" {
-		t.Fatalf("page = %+v total %d", page, total)
-	}
-	past, total, _ := db.ListExtensions(ctx, store.ExtensionFilter{AccountID: 159048008, Offset: 40, Limit: 10})
-	if total != 4 || len(past) != 0 {
-		t.Fatalf("past the end: %d records, total %d", len(past), total)
-	}
-	byEmail, _, _ := db.ListExtensions(ctx, store.ExtensionFilter{AccountID: 159048008, Emails: []string{"GRACE.HOPPER@example.com"}})
-	if len(byEmail) != 1 || byEmail[0].ExtensionNumber != "102" {
-		t.Fatalf("by email = %+v", byEmail)
-	}
-}
-
-func TestUpdateExtensionConflict(t *testing.T) {
-	ctx := context.Background()
-	db := seeded(t, filepath.Join(t.TempDir(), "x.db"))
-	e, _ := db.Extension(ctx, 159048008, 171858008)
-	e.ExtensionNumber = "101"
-	if err := db.UpdateExtension(ctx, e); !errors.Is(err, store.ErrConflict) {
-		t.Fatalf("err = %v, want ErrConflict", err)
-	}
-	e.ID = 999
-	e.ExtensionNumber = "999"
-	if err := db.UpdateExtension(ctx, e); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("err = %v, want ErrNotFound", err)
-	}
-}
-
-func TestExportImportRoundTripAndBadSnapshotChangesNothing(t *testing.T) {
-	ctx := context.Background()
-	db := seeded(t, filepath.Join(t.TempDir(), "x.db"))
+	db := seeded(t, pgtest.Database(t))
 	snap, err := db.Export(ctx)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if len(snap.Tables["extensions"]) != 6 || snap.Version != sqlstore.SchemaVersion() {
-		t.Fatalf("snapshot has %d extensions, version %d", len(snap.Tables["extensions"]), snap.Version)
-	}
-	if err := db.Clear(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Import(ctx, snap); err != nil {
 		t.Fatal(err)
 	}
-	if e, err := db.Extension(ctx, 159048008, 171857008); err != nil || e.Name != "Ada Lovelace" {
-		t.Fatalf("after import: %+v %v", e, err)
-	}
+}
 
-	for name, mutate := range map[string]func(*store.Snapshot){
-		"format":  func(s *store.Snapshot) { s.Format = "other" },
-		"version": func(s *store.Snapshot) { s.Version = 99 },
-		"table":   func(s *store.Snapshot) { s.Tables["evil; DROP TABLE accounts"] = nil },
-		"column":  func(s *store.Snapshot) { s.Tables["accounts"] = []map[string]any{{"id": int64(1), "nope": "x"}} },
-		"orphan": func(s *store.Snapshot) {
-			s.Tables["extensions"] = append(s.Tables["extensions"], map[string]any{"id": int64(5), "account_id": int64(424242),
-				"extension_number": "9", "type": "User", "status": "Enabled", "email": "", "data": "{}"})
-		},
-		"value": func(s *store.Snapshot) {
-			s.Tables["meta"] = append(s.Tables["meta"], map[string]any{"key": "k", "value": []any{1}})
-		},
-	} {
-		t.Run("Err"+name, func(t *testing.T) {
-			bad, _ := db.Export(ctx)
-			mutate(&bad)
-			if err := db.Import(ctx, bad); !errors.Is(err, store.ErrBadSnapshot) {
-				t.Fatalf("err = %v, want ErrBadSnapshot", err)
+func TestContractSQLite(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Store {
+		return mustOpen(t, filepath.Join(t.TempDir(), "x.db"))
+	})
+}
+
+// On PostgreSQL each test gets a database of its own.
+func TestContractPostgres(t *testing.T) {
+	if pgtest.DSN() == "" {
+		t.Skip(pgtest.Env + " is not set: the storage contract was not run on PostgreSQL (scripts/postgres.sh start)")
+	}
+	storetest.Run(t, func(t *testing.T) storetest.Store {
+		return mustOpen(t, pgtest.Database(t))
+	})
+}
+
+// A database that goes away mid-run gives errors, not a hang; a server that is not there ends
+// Open with an error within its connect timeout.
+func TestPostgresGoneGivesErrors(t *testing.T) {
+	if pgtest.DSN() == "" {
+		t.Skip(pgtest.Env + " is not set: PostgreSQL tests skipped (scripts/postgres.sh start)")
+	}
+	dsn, drop, err := pgtest.Create(pgtest.DSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := seeded(t, dsn)
+	drop() // WITH (FORCE) cuts the store's connections too
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := db.Meta(ctx, "seed"); err == nil || ctx.Err() != nil {
+		t.Fatalf("after the database went away: err %v, ctx %v", err, ctx.Err())
+	}
+	start := time.Now()
+	if _, err := sqlstore.Open(context.Background(), "postgres://nobody@127.0.0.1:1/x?sslmode=disable"); err == nil || time.Since(start) > 10*time.Second {
+		t.Fatalf("open of an absent server: %v after %v", err, time.Since(start))
+	}
+}
+
+// Instances that start together on a new database migrate it once between them.
+func TestPostgresConcurrentOpen(t *testing.T) {
+	dsn := pgtest.Database(t)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			db, err := sqlstore.Open(context.Background(), dsn)
+			if err == nil {
+				db.Close()
 			}
-			if e, err := db.Extension(ctx, 159048008, 171857008); err != nil || e.Name != "Ada Lovelace" {
-				t.Fatalf("state changed by a refused import: %v", err)
-			}
-		})
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -19,8 +19,8 @@ var _ teammessaging.Store = (*DB)(nil)
 func (db *DB) ReserveChatIDs(ctx context.Context, n int) (int64, error) {
 	var first int64
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `INSERT INTO counters (name, value) VALUES ('tm-chat', 1 + ?)
-			ON CONFLICT (name) DO UPDATE SET value = value + ? RETURNING value`, n, n).Scan(&first); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO counters (name, value) VALUES ('tm-chat', ?)
+			ON CONFLICT (name) DO UPDATE SET value = counters.value + ? RETURNING value`, 1+n, n).Scan(&first); err != nil {
 			return err
 		}
 		first -= int64(n)
@@ -37,7 +37,7 @@ func chatDoc(c teammessaging.Chat) (string, error) {
 
 func insertMembers(ctx context.Context, tx *sql.Tx, chatID string, ids []int64) error {
 	for _, id := range ids {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO tm_members (chat_id, person_id) VALUES (?, ?)`, chatID, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tm_members (chat_id, person_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, chatID, id); err != nil {
 			return err
 		}
 	}
@@ -356,7 +356,7 @@ func (db *DB) ListPosts(ctx context.Context, f teammessaging.PostFilter) ([]team
 // AccountPosts walks every post of the store: the posts have no account column, as only a
 // compliance export asks for them by account.
 func (db *DB) AccountPosts(ctx context.Context, accountID int64, chatIDs []string, limit int) ([]teammessaging.Post, error) {
-	q := `SELECT num, data FROM tm_posts WHERE json_extract(data, '$.accountId') = ?`
+	q := `SELECT num, data FROM tm_posts WHERE CAST(json_extract(data, '$.accountId') AS BIGINT) = ?`
 	args := []any{accountID}
 	if len(chatIDs) > 0 {
 		q += ` AND ` + inList("chat_id", chatIDs, &args)
@@ -416,8 +416,8 @@ func (db *DB) Favorites(ctx context.Context, personID int64) ([]string, error) {
 }
 
 func (db *DB) AddFavorite(ctx context.Context, personID int64, chatID string) error {
-	_, err := db.w.ExecContext(ctx, `INSERT OR IGNORE INTO tm_favorites (person_id, chat_id, added)
-		VALUES (?, ?, (SELECT COALESCE(MAX(added), 0) + 1 FROM tm_favorites WHERE person_id = ?))`, personID, chatID, personID)
+	_, err := db.w.ExecContext(ctx, `INSERT INTO tm_favorites (person_id, chat_id, added)
+		VALUES (?, ?, (SELECT COALESCE(MAX(added), 0) + 1 FROM tm_favorites WHERE person_id = ?)) ON CONFLICT DO NOTHING`, personID, chatID, personID)
 	return err
 }
 

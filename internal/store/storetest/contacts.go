@@ -1,9 +1,8 @@
-package sqlstore_test
+package storetest
 
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 
 	"github.com/rcemu/rcemu/internal/addressbook"
@@ -12,9 +11,9 @@ import (
 )
 
 // The address book's storage contract, as addressbook.Store states it.
-func TestContactStore(t *testing.T) {
+func testContactStore(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := seeded(t, filepath.Join(t.TempDir(), "x.db"))
+	db := seeded(t, open)
 	var st addressbook.Store = db
 	const ext, other = 171859008, 171858008 // Alan has no seeded contacts; Grace has two
 	mk := func(first, last, phone string) *rc.PersonalContact {
@@ -124,9 +123,9 @@ func join(s []string) string {
 	return out
 }
 
-func TestContactPrefixIgnoresCaseBeyondASCII(t *testing.T) {
+func testContactPrefixIgnoresCaseBeyondASCII(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := seeded(t, filepath.Join(t.TempDir(), "x.db"))
+	db := seeded(t, open)
 	for _, n := range []string{"Émile", "éric", "Eva", "Øyvind"} {
 		if err := db.InsertContacts(ctx, &rc.PersonalContact{AccountID: 159048008, ExtensionID: 171859008, Availability: "Alive",
 			ContactAttributes: rc.ContactAttributes{FirstName: n}}); err != nil {

@@ -1,9 +1,8 @@
-package sqlstore_test
+package storetest
 
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -13,9 +12,9 @@ import (
 
 // TestTeamMessagingStore runs the team-messaging store contract: what the domain relies on of
 // any engine.
-func TestTeamMessagingStore(t *testing.T) {
+func testTeamMessagingStore(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := seeded(t, filepath.Join(t.TempDir(), "tm.db"))
+	db := seeded(t, open)
 	var st tm.Store = db
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
