@@ -43,7 +43,7 @@ const (
 	postPath = "/team-messaging/v1/chats/15904800801/posts"
 	postBody = `{"text":"Load test: hello from Ada to ![:Person](171858008)"}`
 
-	targetSMSPerSec  = 2000.0               // sustained POST .../sms between hosted numbers
+	targetSMSPerSec  = 3000.0               // sustained POST .../sms between hosted numbers
 	targetPostPerSec = 2000.0               // sustained POST .../posts into a chat
 	targetListP99    = 5 * time.Millisecond // message-store list with 1,000,000 stored messages
 )

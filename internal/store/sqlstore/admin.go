@@ -50,7 +50,7 @@ func (db *DB) Load(ctx context.Context, d store.Dataset) error {
 		if err := insertContacts(ctx, tx, d.Contacts); err != nil {
 			return err
 		}
-		if err := insertMessages(ctx, tx, d.Messages); err != nil {
+		if err := db.insertMessages(ctx, tx, d.Messages); err != nil {
 			return err
 		}
 		if db.dialect == postgres {

@@ -13,6 +13,19 @@ import (
 	"github.com/rcemu/rcemu/internal/store"
 )
 
+// The message writes every SMS makes (see writeStmts).
+const (
+	qNextMessageID  = `SELECT COALESCE(MAX(id), ?) + 1000 FROM messages WHERE id >= ?`
+	qNextMessageSeq = `SELECT COALESCE(MAX(seq), 0) + 1 FROM messages`
+	qInsertMessage  = `INSERT INTO messages (id, account_id, extension_id, type, direction, availability, read_status,
+		message_status, conversation_id, creation_ms, seq, numbers, external, pending_ms, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qInsertAttachment = `INSERT INTO attachments (id, message_id, content) VALUES (?, ?, ?)`
+	qUpdateMessage    = `UPDATE messages SET type = ?, direction = ?, availability = ?, read_status = ?,
+		message_status = ?, conversation_id = ?, seq = ?, numbers = ?, external = ?, pending_ms = ?, data = ?
+		WHERE id = ? AND extension_id = ?`
+)
+
 // firstMessageID is where assigned message ids start; ids step by 1000 (ending in 008, like the
 // platform's) so that a message's attachments can take the ids just above it.
 const firstMessageID = 5000000008
@@ -40,24 +53,39 @@ func pendingMS(m *rc.Message) int64 {
 	return m.Pending.At.UnixMilli()
 }
 
-func nextSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
+func (db *DB) nextSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
+	st, err := db.stmt(ctx, tx, qNextMessageSeq)
+	if err != nil {
+		return 0, err
+	}
 	var seq int64
-	err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM messages`).Scan(&seq)
+	err = st.QueryRowContext(ctx).Scan(&seq)
 	return seq, err
 }
 
 func (db *DB) InsertMessages(ctx context.Context, msgs ...*rc.Message) error {
 	defer db.msgGen.Add(1)
-	return db.tx(ctx, func(tx *sql.Tx) error { return insertMessages(ctx, tx, msgs) })
+	return db.tx(ctx, func(tx *sql.Tx) error { return db.insertMessages(ctx, tx, msgs) })
 }
 
-func insertMessages(ctx context.Context, tx *sql.Tx, msgs []*rc.Message) error {
-	var next int64
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), ?) + 1000 FROM messages WHERE id >= ?`,
-		firstMessageID-1000, firstMessageID).Scan(&next); err != nil {
+func (db *DB) insertMessages(ctx context.Context, tx *sql.Tx, msgs []*rc.Message) error {
+	nextID, err := db.stmt(ctx, tx, qNextMessageID)
+	if err != nil {
 		return err
 	}
-	seq, err := nextSeq(ctx, tx)
+	var next int64
+	if err := nextID.QueryRowContext(ctx, firstMessageID-1000, firstMessageID).Scan(&next); err != nil {
+		return err
+	}
+	seq, err := db.nextSeq(ctx, tx)
+	if err != nil {
+		return err
+	}
+	insert, err := db.stmt(ctx, tx, qInsertMessage)
+	if err != nil {
+		return err
+	}
+	content, err := db.stmt(ctx, tx, qInsertAttachment)
 	if err != nil {
 		return err
 	}
@@ -82,10 +110,7 @@ func insertMessages(ctx context.Context, tx *sql.Tx, msgs []*rc.Message) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO messages (id, account_id, extension_id, type, direction, availability,
-			read_status, message_status, conversation_id, creation_ms, seq, numbers, external, pending_ms, data)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			m.ID, m.AccountID, m.ExtensionID, m.Type, m.Direction, m.Availability, m.ReadStatus, m.MessageStatus,
+		if _, err := insert.ExecContext(ctx, m.ID, m.AccountID, m.ExtensionID, m.Type, m.Direction, m.Availability, m.ReadStatus, m.MessageStatus,
 			m.ConversationID, m.CreationTime.UnixMilli(), m.Seq, numbersOf(m), m.External, pendingMS(m), string(data)); err != nil {
 			if isUnique(err) {
 				return store.ErrConflict
@@ -96,8 +121,7 @@ func insertMessages(ctx context.Context, tx *sql.Tx, msgs []*rc.Message) error {
 			if a.Content == nil {
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO attachments (id, message_id, content) VALUES (?, ?, ?)`,
-				a.ID, m.ID, a.Content); err != nil {
+			if _, err := content.ExecContext(ctx, a.ID, m.ID, a.Content); err != nil {
 				return err
 			}
 		}
@@ -298,7 +322,11 @@ type cachedCount struct {
 func (db *DB) UpdateMessages(ctx context.Context, msgs ...rc.Message) error {
 	defer db.msgGen.Add(1)
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		seq, err := nextSeq(ctx, tx)
+		seq, err := db.nextSeq(ctx, tx)
+		if err != nil {
+			return err
+		}
+		update, err := db.stmt(ctx, tx, qUpdateMessage)
 		if err != nil {
 			return err
 		}
@@ -309,10 +337,7 @@ func (db *DB) UpdateMessages(ctx context.Context, msgs ...rc.Message) error {
 			if err != nil {
 				return err
 			}
-			res, err := tx.ExecContext(ctx, `UPDATE messages SET type = ?, direction = ?, availability = ?, read_status = ?,
-				message_status = ?, conversation_id = ?, seq = ?, numbers = ?, external = ?, pending_ms = ?, data = ?
-				WHERE id = ? AND extension_id = ?`,
-				m.Type, m.Direction, m.Availability, m.ReadStatus, m.MessageStatus, m.ConversationID, m.Seq, numbersOf(&m),
+			res, err := update.ExecContext(ctx, m.Type, m.Direction, m.Availability, m.ReadStatus, m.MessageStatus, m.ConversationID, m.Seq, numbersOf(&m),
 				m.External, pendingMS(&m), string(data), m.ID, m.ExtensionID)
 			if err != nil {
 				return err

@@ -38,7 +38,9 @@ type DB struct {
 	countEntries atomic.Int64
 	decoded      decodedMessages
 	posts        decodedPosts
-	stmts        stmtCache
+	stmts        stmtCache            // readers'
+	writes       map[string]*sql.Stmt // writeStmts, prepared on the writer; read-only once open
+	group        group
 }
 
 var _ store.Store = (*DB)(nil)
@@ -92,11 +94,15 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	db.r = r
+	if err := db.prepareWrites(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 
-// stmtCache keeps the reader pool's prepared statements by SQL text: parsing and planning a
-// query cost more than running it on the hot lists. It is bounded, since lists build their SQL
+// stmtCache keeps a pool's prepared statements by SQL text: parsing and planning a query cost
+// more than running it on the hot lists and inserts. It is bounded, since lists build their SQL
 // from the filters given.
 type stmtCache struct {
 	mu sync.Mutex
@@ -105,15 +111,14 @@ type stmtCache struct {
 
 const maxStmts = 256
 
-// query runs a read through a cached prepared statement.
-func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	c := &db.stmts
+// get returns the statement for q prepared on pool, or nil once the cache is full.
+func (c *stmtCache) get(ctx context.Context, pool *sql.DB, q string) (*sql.Stmt, error) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	st := c.m[q]
 	if st == nil && len(c.m) < maxStmts {
 		var err error
-		if st, err = db.r.PrepareContext(ctx, q); err != nil {
-			c.mu.Unlock()
+		if st, err = pool.PrepareContext(ctx, q); err != nil {
 			return nil, err
 		}
 		if c.m == nil {
@@ -121,20 +126,55 @@ func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 		}
 		c.m[q] = st
 	}
-	c.mu.Unlock()
+	return st, nil
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.m {
+		st.Close()
+	}
+	c.m = nil
+}
+
+// query runs a read through a cached prepared statement.
+func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := db.stmts.get(ctx, db.r, q)
+	if err != nil {
+		return nil, err
+	}
 	if st == nil {
 		return db.r.QueryContext(ctx, q, args...)
 	}
 	return st.QueryContext(ctx, args...)
 }
 
-func (db *DB) closeStmts() {
-	db.stmts.mu.Lock()
-	defer db.stmts.mu.Unlock()
-	for _, st := range db.stmts.m {
-		st.Close()
+// writeStmts are the writes that run on every SMS and every status change: prepared on the
+// writer once, when the database opens (a transaction holds the one writer connection, so they
+// could not be prepared from inside one).
+var writeStmts = []string{qNextMessageID, qNextMessageSeq, qInsertMessage, qInsertAttachment, qUpdateMessage}
+
+func (db *DB) prepareWrites(ctx context.Context) error {
+	db.writes = make(map[string]*sql.Stmt, len(writeStmts))
+	for _, q := range writeStmts {
+		st, err := db.w.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		db.writes[q] = st
 	}
-	db.stmts.m = nil
+	return nil
+}
+
+// stmt gives a write transaction q, prepared once on the writer when it is one of writeStmts
+// (database/sql reuses that preparation when the transaction runs on the same connection,
+// which with one writer it does).
+func (db *DB) stmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
+	if st := db.writes[q]; st != nil {
+		return tx.StmtContext(ctx, st), nil
+	}
+	return tx.PrepareContext(ctx, q)
 }
 
 func (db *DB) cleanup() {
@@ -145,7 +185,10 @@ func (db *DB) cleanup() {
 
 // Close closes both pools and removes a throwaway database.
 func (db *DB) Close() error {
-	db.closeStmts()
+	db.stmts.close()
+	for _, st := range db.writes {
+		st.Close()
+	}
 	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(db.r.Close(), err)
@@ -246,7 +289,38 @@ func (db *DB) migrate(ctx context.Context) error {
 // same effect across every instance sharing the database: the write paths read a sequence
 // (MAX(seq) + 1, the next id) and then write it, which is only safe if no other writer runs
 // between. Single-statement writes outside tx are atomic on their own; reads never wait.
+//
+// Writes that arrive while another is running are committed together (see group): with one
+// writer, a commit per write is what limits a busy emulator.
 func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	return db.group.run(ctx, fn, db.runBatch)
+}
+
+// runBatch runs the writes in one transaction. Should any of them fail, or the commit, nothing of
+// the batch is kept and each runs again in a transaction of its own, in the same order, so that
+// every caller gets the answer it would have got alone: the write functions only derive ids and
+// sequence numbers from what the transaction reads and keep what they assigned, so running one
+// twice is the same as running it once.
+func (db *DB) runBatch(batch []*write) {
+	if len(batch) > 1 {
+		err := db.tx1(context.Background(), func(tx *sql.Tx) error {
+			for _, w := range batch {
+				if err := w.fn(tx); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err == nil {
+			return
+		}
+	}
+	for _, w := range batch {
+		w.err = db.txRetry(w.ctx, w.fn)
+	}
+}
+
+func (db *DB) txRetry(ctx context.Context, fn func(*sql.Tx) error) error {
 	for attempt := 0; ; attempt++ {
 		err := db.tx1(ctx, fn)
 		if attempt < 3 && isRetryable(err) {
@@ -259,6 +333,8 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 // writeLock is the advisory lock's key: any constant, the same in every instance.
 const writeLock = 0x7263656d75 // "rcemu"
 
+// tx1 runs fn in one transaction. ctx governs the transaction itself: a batch passes one no
+// caller can cancel, and each write's statements still run under its caller's context.
 func (db *DB) tx1(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {

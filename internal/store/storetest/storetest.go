@@ -40,6 +40,8 @@ func Run(t *testing.T, open Opener) {
 		{"ContactStore", testContactStore},
 		{"ContactPrefixIgnoresCaseBeyondASCII", testContactPrefixIgnoresCaseBeyondASCII},
 		{"TeamMessagingStore", testTeamMessagingStore},
+		{"MessageStore", testMessageStore},
+		{"ConcurrentWritesEachGetTheirOwnAnswer", testConcurrentWritesEachGetTheirOwnAnswer},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open) })
 	}
