@@ -213,6 +213,7 @@ func (a *App) Open(ctx context.Context) error {
 	}
 	a.handler = &restapi.Server{Router: rt, Auth: a.OAuth, Log: a.Log, Clock: a.Clock, MaxBody: a.Config.MaxBody,
 		Observe: a.Reqs.Add, Limits: a.Limits, Faults: a.Faults}
+	db.OnChange(a.follow)
 	a.WSG.Handler = a.handler
 
 	ln, err := net.Listen("tcp", a.Config.Addr)
@@ -397,4 +398,22 @@ func (a *App) Import(ctx context.Context, s store.Snapshot) error {
 // Credentials lists what clients need to log in.
 func (a *App) Credentials(ctx context.Context, serverURL string) (credentials.Credentials, error) {
 	return credentials.Collect(ctx, a.Store, serverURL)
+}
+
+// follow keeps what this instance holds in memory in step with the writes of other instances
+// sharing its PostgreSQL database (the store has already dropped its own cached rows).
+func (a *App) follow(ch sqlstore.Change) {
+	ctx := context.Background()
+	switch ch.Kind {
+	case sqlstore.ChangeSubscription:
+		if err := a.Notify.Reload(ctx); err != nil {
+			a.Log.Error("reload subscriptions after another instance's change", "err", err)
+		}
+	case sqlstore.ChangeAll:
+		a.OAuth.Flush()
+		a.Msgs.Kick()
+		if err := a.Notify.Reload(ctx); err != nil {
+			a.Log.Error("reload subscriptions after another instance's change", "err", err)
+		}
+	}
 }

@@ -54,9 +54,11 @@ func (db *DB) Load(ctx context.Context, d store.Dataset) error {
 			return err
 		}
 		if db.dialect == postgres {
-			return syncIdentities(ctx, tx)
+			if err := syncIdentities(ctx, tx); err != nil {
+				return err
+			}
 		}
-		return nil
+		return db.announce(ctx, tx, ChangeAll, "")
 	})
 }
 
@@ -117,7 +119,12 @@ func (db *DB) Clear(ctx context.Context) error {
 	defer db.msgGen.Add(1)
 	defer db.decoded.clear()
 	defer db.posts.clear()
-	return db.tx(ctx, func(tx *sql.Tx) error { return clearTables(ctx, tx) })
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if err := clearTables(ctx, tx); err != nil {
+			return err
+		}
+		return db.announce(ctx, tx, ChangeAll, "")
+	})
 }
 
 // Export reads every state table in one read transaction, so the snapshot is consistent.
@@ -261,7 +268,10 @@ func (db *DB) Import(ctx context.Context, s store.Snapshot) error {
 		if db.dialect == postgres {
 			// PostgreSQL checked each reference as the rows went in (the inserts above
 			// failed otherwise); its sequences must learn the ids the rows brought.
-			return syncIdentities(ctx, tx)
+			if err := syncIdentities(ctx, tx); err != nil {
+				return err
+			}
+			return db.announce(ctx, tx, ChangeAll, "")
 		}
 		// A snapshot whose rows break a reference must not land half-checked.
 		rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)

@@ -55,7 +55,10 @@ func (db *DB) CreateSession(ctx context.Context, s rc.Session, tokens ...rc.Toke
 			s.ID, s.ExtensionID, s.Revoked, string(data)); err != nil {
 			return err
 		}
-		return insertTokens(ctx, tx, tokens)
+		if err := insertTokens(ctx, tx, tokens); err != nil {
+			return err
+		}
+		return db.announce(ctx, tx, ChangeAuth, "")
 	})
 }
 
@@ -126,8 +129,10 @@ func (db *DB) RevokeSession(ctx context.Context, id string) error {
 			return store.ErrNotFound
 		}
 		// Successors are cleared so that a revoked session's old refresh token cannot replay them.
-		_, err = tx.ExecContext(ctx, `UPDATE tokens SET retired = 1, successor = '' WHERE session_id = ?`, id)
-		return err
+		if _, err = tx.ExecContext(ctx, `UPDATE tokens SET retired = 1, successor = '' WHERE session_id = ?`, id); err != nil {
+			return err
+		}
+		return db.announce(ctx, tx, ChangeAuth, "")
 	})
 }
 

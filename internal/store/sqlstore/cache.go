@@ -74,6 +74,14 @@ func (c *cache) dropExtension(id int64) {
 	clear(c.users) // its type may have changed
 }
 
+// bump moves the generation without dropping anything: what is keyed by it elsewhere (the
+// authenticated callers) is looked up again.
+func (c *cache) bump() {
+	c.mu.Lock()
+	c.gen++
+	c.mu.Unlock()
+}
+
 // reset forgets everything; bulk writers call it after they commit.
 func (c *cache) reset() {
 	c.mu.Lock()

@@ -98,7 +98,12 @@ func insertContacts(ctx context.Context, tx *sql.Tx, cs []*rc.PersonalContact) e
 
 func (db *DB) InsertContacts(ctx context.Context, cs ...*rc.PersonalContact) error {
 	defer db.msgGen.Add(1)
-	return db.tx(ctx, func(tx *sql.Tx) error { return insertContacts(ctx, tx, cs) })
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if err := insertContacts(ctx, tx, cs); err != nil {
+			return err
+		}
+		return db.announce(ctx, tx, ChangeMessages, "")
+	})
 }
 
 func (db *DB) UpdateContacts(ctx context.Context, cs ...*rc.PersonalContact) error {
@@ -113,7 +118,7 @@ func (db *DB) UpdateContacts(ctx context.Context, cs ...*rc.PersonalContact) err
 				return store.ErrNotFound
 			}
 		}
-		return nil
+		return db.announce(ctx, tx, ChangeMessages, "")
 	})
 }
 

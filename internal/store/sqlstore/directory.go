@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"strconv"
 	"strings"
 
 	"github.com/rcemu/rcemu/internal/rc"
@@ -126,7 +127,7 @@ func (db *DB) UpdateExtension(ctx context.Context, e rc.Extension) error {
 	if err != nil {
 		return err
 	}
-	res, err := db.w.ExecContext(ctx, `UPDATE extensions SET extension_number = ?, type = ?, status = ?, email = ?, data = ?
+	res, err := db.exec1(ctx, ChangeExtension, strconv.FormatInt(e.ID, 10), `UPDATE extensions SET extension_number = ?, type = ?, status = ?, email = ?, data = ?
 		WHERE id = ? AND account_id = ?`, e.ExtensionNumber, e.Type, e.Status, e.Contact.Email, string(data), e.ID, e.AccountID)
 	if isUnique(err) {
 		return store.ErrConflict

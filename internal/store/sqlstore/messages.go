@@ -65,7 +65,12 @@ func (db *DB) nextSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
 
 func (db *DB) InsertMessages(ctx context.Context, msgs ...*rc.Message) error {
 	defer db.msgGen.Add(1)
-	return db.tx(ctx, func(tx *sql.Tx) error { return db.insertMessages(ctx, tx, msgs) })
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if err := db.insertMessages(ctx, tx, msgs); err != nil {
+			return err
+		}
+		return db.announce(ctx, tx, ChangeMessages, "")
+	})
 }
 
 func (db *DB) insertMessages(ctx context.Context, tx *sql.Tx, msgs []*rc.Message) error {
@@ -351,7 +356,7 @@ func (db *DB) UpdateMessages(ctx context.Context, msgs ...rc.Message) error {
 				}
 			}
 		}
-		return nil
+		return db.announce(ctx, tx, ChangeMessages, "")
 	})
 }
 

@@ -16,7 +16,7 @@ func (db *DB) PutSubscription(ctx context.Context, s rc.Subscription) error {
 	if err != nil {
 		return err
 	}
-	_, err = db.w.ExecContext(ctx, `INSERT INTO subscriptions (id, account_id, extension_id, client_id, transport, status, expires_ms, data)
+	_, err = db.exec1(ctx, ChangeSubscription, s.ID, `INSERT INTO subscriptions (id, account_id, extension_id, client_id, transport, status, expires_ms, data)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET status = excluded.status,
 		expires_ms = excluded.expires_ms, data = excluded.data`,
 		s.ID, s.AccountID, s.ExtensionID, s.ClientID, s.DeliveryMode.TransportType, s.Status, s.Expiration.UnixMilli(), string(data))
@@ -28,7 +28,7 @@ func (db *DB) UpdateSubscription(ctx context.Context, s rc.Subscription) error {
 	if err != nil {
 		return err
 	}
-	res, err := db.w.ExecContext(ctx, `UPDATE subscriptions SET status = ?, expires_ms = ?, data = ? WHERE id = ?`,
+	res, err := db.exec1(ctx, ChangeSubscription, s.ID, `UPDATE subscriptions SET status = ?, expires_ms = ?, data = ? WHERE id = ?`,
 		s.Status, s.Expiration.UnixMilli(), string(data), s.ID)
 	if err != nil {
 		return err
@@ -63,8 +63,10 @@ func (db *DB) DeleteSubscription(ctx context.Context, id string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return store.ErrNotFound
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM deliveries WHERE subscription_id = ? AND state = 'pending'`, id)
-		return err
+		if _, err = tx.ExecContext(ctx, `DELETE FROM deliveries WHERE subscription_id = ? AND state = 'pending'`, id); err != nil {
+			return err
+		}
+		return db.announce(ctx, tx, ChangeSubscription, id)
 	})
 }
 

@@ -49,6 +49,10 @@ func OpenPostgres(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := db.startChanges(cfg); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("listen on PostgreSQL at %s: %w", redact(cfg), err)
+	}
 	return db, nil
 }
 

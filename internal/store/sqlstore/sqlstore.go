@@ -41,6 +41,7 @@ type DB struct {
 	stmts        stmtCache            // readers'
 	writes       map[string]*sql.Stmt // writeStmts, prepared on the writer; read-only once open
 	group        group
+	changes      *changes // PostgreSQL: other instances' writes, and the leader lock
 }
 
 var _ store.Store = (*DB)(nil)
@@ -185,6 +186,7 @@ func (db *DB) cleanup() {
 
 // Close closes both pools and removes a throwaway database.
 func (db *DB) Close() error {
+	db.stopChanges()
 	db.stmts.close()
 	for _, st := range db.writes {
 		st.Close()

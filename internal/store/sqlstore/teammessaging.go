@@ -119,7 +119,10 @@ func (db *DB) DeleteChat(ctx context.Context, id string) error {
 			}
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM tm_chats WHERE id = ?`, id)
-		return affected(res, err)
+		if err := affected(res, err); err != nil {
+			return err
+		}
+		return db.announce(ctx, tx, ChangePost, "")
 	})
 	db.posts.clear()
 	return err
@@ -285,7 +288,7 @@ func (db *DB) UpdatePost(ctx context.Context, p teammessaging.Post) error {
 	if err != nil {
 		return err
 	}
-	res, err := db.w.ExecContext(ctx, `UPDATE tm_posts SET thread_id = ?, data = ? WHERE num = ? AND chat_id = ?`, p.ThreadID, data, p.Num, p.ChatID)
+	res, err := db.exec1(ctx, ChangePost, strconv.FormatInt(p.Num, 10), `UPDATE tm_posts SET thread_id = ?, data = ? WHERE num = ? AND chat_id = ?`, p.ThreadID, data, p.Num, p.ChatID)
 	db.posts.evict(p.Num)
 	return affected(res, err)
 }
@@ -295,7 +298,7 @@ func (db *DB) DeletePost(ctx context.Context, chatID, id string) error {
 	if !ok {
 		return teammessaging.ErrNotFound
 	}
-	res, err := db.w.ExecContext(ctx, `DELETE FROM tm_posts WHERE num = ? AND chat_id = ?`, num, chatID)
+	res, err := db.exec1(ctx, ChangePost, strconv.FormatInt(num, 10), `DELETE FROM tm_posts WHERE num = ? AND chat_id = ?`, num, chatID)
 	db.posts.evict(num)
 	return affected(res, err)
 }

@@ -1,0 +1,111 @@
+package app_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rcemu/rcemu/internal/rctest"
+	"github.com/rcemu/rcemu/internal/store/pgtest"
+)
+
+// Two instances on one PostgreSQL database behave as one platform: a token from either works
+// on both, a write on one is read on the other, a WebHook subscribed through one hears once of
+// a text sent through the other, and a revoke on one refuses the token on the other.
+func TestPostgresTwoInstancesAreOnePlatform(t *testing.T) {
+	dsn := pgtest.Database(t)
+	a := rctest.MustOpenApp(t, rctest.WithDB(dsn))
+	b := rctest.MustOpenApp(t, rctest.WithDB(dsn))
+	ada := a.Login(a.User(0, "101")) // the token from A
+	grace := b.Login(b.User(0, "102"))
+
+	me := b.Do(rctest.Req{Path: "/restapi/v1.0/account/~/extension/~", Token: ada.AccessToken})
+	if me.Status != 200 || !strings.Contains(string(me.Body), `"extensionNumber":"101"`) {
+		t.Fatalf("A's token on B: %d %s", me.Status, me.Body)
+	}
+
+	c := a.Do(rctest.Req{Method: "POST", Path: "/restapi/v1.0/account/~/extension/~/address-book/contact", Token: ada.AccessToken,
+		JSON: map[string]any{"firstName": "Shared", "lastName": "Contact", "mobilePhone": "+14155550177"}})
+	if c.Status != 200 {
+		t.Fatalf("contact on A: %d %s", c.Status, c.Body)
+	}
+	id := rctest.JSONInt(c.Body, "id")
+	got := b.Do(rctest.Req{Path: "/restapi/v1.0/account/~/extension/~/address-book/contact/" + jsonNum(id), Token: ada.AccessToken})
+	if got.Status != 200 || !strings.Contains(string(got.Body), `"firstName":"Shared"`) {
+		t.Fatalf("A's contact read on B: %d %s", got.Status, got.Body)
+	}
+
+	// A change on A that B caches: the extension's name, read on B right after.
+	if r := a.Do(rctest.Req{Method: "PUT", Path: "/restapi/v1.0/account/~/extension/~", Token: ada.AccessToken,
+		JSON: map[string]any{"contact": map[string]any{"firstName": "Augusta"}}}); r.Status != 200 {
+		t.Fatalf("rename on A: %d %s", r.Status, r.Body)
+	}
+	eventually(t, "B to see A's rename", func() bool {
+		r := b.Do(rctest.Req{Path: "/restapi/v1.0/account/~/extension/~", Token: ada.AccessToken})
+		return strings.Contains(string(r.Body), `"firstName":"Augusta"`)
+	})
+
+	const text = "across instances"
+	var mu sync.Mutex
+	heard := 0
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if v := r.Header.Get("Validation-Token"); v != "" && r.ContentLength == 0 {
+			w.Header().Set("Validation-Token", v)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		if strings.Contains(string(body), text) {
+			mu.Lock()
+			heard++
+			mu.Unlock()
+		}
+	}))
+	defer hook.Close()
+	sub := b.Do(rctest.Req{Method: "POST", Path: "/restapi/v1.0/subscription", Token: grace.AccessToken, JSON: map[string]any{
+		"eventFilters": []string{"/restapi/v1.0/account/~/extension/~/message-store/instant?type=SMS"},
+		"deliveryMode": map[string]any{"transportType": "WebHook", "address": hook.URL + "/hook"}}})
+	if sub.Status != 200 {
+		t.Fatalf("subscribe on B: %d %s", sub.Status, sub.Body)
+	}
+	time.Sleep(300 * time.Millisecond) // A hears of the subscription
+	sms := a.Do(rctest.Req{Method: "POST", Path: "/restapi/v1.0/account/~/extension/~/sms", Token: ada.AccessToken, JSON: map[string]any{
+		"from": map[string]any{"phoneNumber": "+16505550101"}, "to": []map[string]any{{"phoneNumber": "+16505550102"}}, "text": text}})
+	if sms.Status != 200 {
+		t.Fatalf("sms on A: %d %s", sms.Status, sms.Body)
+	}
+	count := func() int { mu.Lock(); defer mu.Unlock(); return heard }
+	eventually(t, "the WebHook subscribed on B to hear of the text sent on A", func() bool { return count() > 0 })
+	time.Sleep(time.Second)
+	if n := count(); n != 1 {
+		t.Fatalf("the WebHook heard of the text %d times, want once", n)
+	}
+
+	revoke := b.Do(rctest.Req{Method: "POST", Path: "/restapi/oauth/revoke", Basic: [2]string{b.Creds.ClientID, b.Creds.ClientSecret},
+		Form: url.Values{"token": {ada.AccessToken}}})
+	if revoke.Status != 200 {
+		t.Fatalf("revoke on B: %d %s", revoke.Status, revoke.Body)
+	}
+	eventually(t, "A to refuse the token revoked on B", func() bool {
+		r := a.Do(rctest.Req{Path: "/restapi/v1.0/account/~/extension/~", Token: ada.AccessToken})
+		return r.Status == 401
+	})
+}
+
+func jsonNum(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+func eventually(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 5 s for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,220 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Instances sharing one PostgreSQL database keep caches of what they read (accounts and
+// extensions, authenticated callers, counts, decoded posts, the subscription index). A write
+// announces what it made stale on one channel with NOTIFY, in its own transaction so that the
+// announcement goes out exactly when the write is committed and never for a write rolled back;
+// each instance LISTENs on a connection of its own and drops what another instance's writes
+// touched. Should that connection break, the notifications sent meanwhile are lost: the
+// instance then forgets everything it caches, as after a reset, and listens again.
+//
+// On SQLite there is one process per database file and nothing of this runs.
+
+// changesChannel is the NOTIFY channel; payloads are "instance kind [id]".
+const changesChannel = "rcemu_changes"
+
+// Kinds of change, and what each makes stale.
+const (
+	ChangeExtension    = "ext"  // an extension or account (id): the directory cache, callers
+	ChangeAuth         = "auth" // a session revoked or a token rotated: callers
+	ChangeMessages     = "msg"  // messages or contacts written: counts; due status changes
+	ChangePost         = "post" // a post edited or deleted (num)
+	ChangeSubscription = "sub"  // a subscription created, changed or deleted (id)
+	ChangeAll          = "all"  // the whole state replaced (reset, import, seed)
+)
+
+// Change is one announcement received from another instance.
+type Change struct {
+	Kind, ID string
+}
+
+type changes struct {
+	instance string
+	cfg      *pgx.ConnConfig
+	cancel   context.CancelFunc
+	done     chan struct{}
+	mu       sync.Mutex
+	handlers []func(Change)
+}
+
+func newInstanceID() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// OnChange registers fn to hear of other instances' writes, after the store's own caches have
+// dropped what they made stale. Kind ChangeAll is also what a listener that lost its
+// connection reports. On SQLite fn is never called.
+func (db *DB) OnChange(fn func(Change)) {
+	if db.changes == nil {
+		return
+	}
+	db.changes.mu.Lock()
+	db.changes.handlers = append(db.changes.handlers, fn)
+	db.changes.mu.Unlock()
+}
+
+// announce sends a change to the other instances, within tx when there is one (delivered at
+// its commit), else at once. A no-op on SQLite.
+func (db *DB) announce(ctx context.Context, tx *sql.Tx, kind, id string) error {
+	if db.changes == nil {
+		return nil
+	}
+	payload := db.changes.instance + " " + kind
+	if id != "" {
+		payload += " " + id
+	}
+	var err error
+	if tx != nil {
+		_, err = tx.ExecContext(ctx, `SELECT pg_notify(?, ?)`, changesChannel, payload)
+	} else {
+		_, err = db.w.ExecContext(ctx, `SELECT pg_notify(?, ?)`, changesChannel, payload)
+	}
+	return err
+}
+
+func (db *DB) startChanges(cfg *pgx.ConnConfig) error {
+	c := &changes{instance: newInstanceID(), cfg: cfg, done: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	c.cancel = cancel
+	conn, err := c.listen(ctx)
+	if err != nil {
+		cancel()
+		return err
+	}
+	db.changes = c
+	go db.follow(ctx, conn)
+	return nil
+}
+
+func (c *changes) listen(ctx context.Context) (*pgx.Conn, error) {
+	conn, err := pgx.ConnectConfig(ctx, c.cfg)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.Exec(ctx, "LISTEN "+changesChannel); err != nil {
+		conn.Close(context.Background())
+		return nil, err
+	}
+	return conn, nil
+}
+
+func (db *DB) stopChanges() {
+	if db.changes == nil {
+		return
+	}
+	db.changes.cancel()
+	<-db.changes.done
+}
+
+// follow applies other instances' changes until the store closes, reconnecting when the
+// connection breaks.
+func (db *DB) follow(ctx context.Context, conn *pgx.Conn) {
+	c := db.changes
+	defer close(c.done)
+	defer func() {
+		if conn != nil {
+			conn.Close(context.Background())
+		}
+	}()
+	for ctx.Err() == nil {
+		if conn == nil {
+			var err error
+			if conn, err = c.listen(ctx); err != nil {
+				select {
+				case <-ctx.Done():
+				case <-time.After(time.Second):
+				}
+				continue
+			}
+			db.apply(Change{Kind: ChangeAll}) // what was sent while away is lost
+		}
+		wctx, cancel := context.WithTimeout(ctx, time.Second)
+		n, err := conn.WaitForNotification(wctx)
+		cancel()
+		switch {
+		case err == nil:
+			if ch, ok := c.parse(n.Payload); ok {
+				db.apply(ch)
+			}
+		case ctx.Err() != nil:
+		case wctx.Err() != nil:
+			// a quiet second: see whether the store is closing
+		default: // the connection broke
+			conn.Close(context.Background())
+			conn = nil
+		}
+	}
+}
+
+func (c *changes) parse(payload string) (Change, bool) {
+	inst, rest, ok := strings.Cut(payload, " ")
+	if !ok || inst == c.instance {
+		return Change{}, false
+	}
+	kind, id, _ := strings.Cut(rest, " ")
+	return Change{Kind: kind, ID: id}, true
+}
+
+// apply drops what ch made stale, then tells the handlers.
+func (db *DB) apply(ch Change) {
+	switch ch.Kind {
+	case ChangeExtension:
+		if id, err := strconv.ParseInt(ch.ID, 10, 64); err == nil {
+			db.cache.dropExtension(id)
+		} else {
+			db.cache.reset()
+		}
+	case ChangeAuth:
+		db.cache.bump()
+	case ChangeMessages:
+		db.msgGen.Add(1)
+	case ChangePost:
+		if num, err := strconv.ParseInt(ch.ID, 10, 64); err == nil {
+			db.posts.evict(num)
+		} else {
+			db.posts.clear()
+		}
+	case ChangeAll:
+		db.cache.reset()
+		db.msgGen.Add(1)
+		db.posts.clear()
+		db.decoded.clear()
+	}
+	db.changes.mu.Lock()
+	fns := append([]func(Change){}, db.changes.handlers...)
+	db.changes.mu.Unlock()
+	for _, fn := range fns {
+		fn(ch)
+	}
+}
+
+// exec1 runs a single-statement write; on PostgreSQL in a transaction that announces it.
+func (db *DB) exec1(ctx context.Context, kind, id, q string, args ...any) (sql.Result, error) {
+	if db.changes == nil {
+		return db.w.ExecContext(ctx, q, args...)
+	}
+	var res sql.Result
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if res, err = tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+		return db.announce(ctx, tx, kind, id)
+	})
+	return res, err
+}
