@@ -176,7 +176,9 @@ func measureScenario(o scenarioOptions) (*scenarioReport, error) {
 		rep.Path = o.path
 	}
 	rep.Method = op.method
-	if o.db != "" {
+	if strings.HasPrefix(o.db, "postgres://") || strings.HasPrefix(o.db, "postgresql://") {
+		rep.DB = o.db // a database URL, not a file
+	} else if o.db != "" {
 		abs, err := filepath.Abs(o.db)
 		if err != nil {
 			return nil, err
