@@ -42,6 +42,8 @@ func Run(t *testing.T, open Opener) {
 		{"TeamMessagingStore", testTeamMessagingStore},
 		{"MessageStore", testMessageStore},
 		{"ConcurrentWritesEachGetTheirOwnAnswer", testConcurrentWritesEachGetTheirOwnAnswer},
+		{"SessionsAndTokens", testSessionsAndTokens},
+		{"Subscriptions", testSubscriptions},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open) })
 	}
