@@ -214,6 +214,7 @@ func (a *App) Open(ctx context.Context) error {
 	a.handler = &restapi.Server{Router: rt, Auth: a.OAuth, Log: a.Log, Clock: a.Clock, MaxBody: a.Config.MaxBody,
 		Observe: a.Reqs.Add, Limits: a.Limits, Faults: a.Faults}
 	db.OnChange(a.follow)
+	db.OnLeader(func() { a.Msgs.Kick(); a.Voice.Kick() }) // due work others left
 	a.WSG.Handler = a.handler
 
 	ln, err := net.Listen("tcp", a.Config.Addr)
@@ -405,6 +406,10 @@ func (a *App) Credentials(ctx context.Context, serverURL string) (credentials.Cr
 func (a *App) follow(ch sqlstore.Change) {
 	ctx := context.Background()
 	switch ch.Kind {
+	case sqlstore.ChangeMessages:
+		a.Msgs.Kick() // another instance may have scheduled a status change (the leader applies it)
+	case sqlstore.ChangeCalls:
+		a.Voice.Kick()
 	case sqlstore.ChangeSubscription:
 		if err := a.Notify.Reload(ctx); err != nil {
 			a.Log.Error("reload subscriptions after another instance's change", "err", err)

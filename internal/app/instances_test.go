@@ -86,6 +86,23 @@ func TestPostgresTwoInstancesAreOnePlatform(t *testing.T) {
 		t.Fatalf("the WebHook heard of the text %d times, want once", n)
 	}
 
+	// A text to an outside number sent through B, which is not the leader (A opened first):
+	// its scheduled status changes are applied by A, once.
+	if r := b.Do(rctest.Req{Method: "PUT", Path: "/_rcemu/messaging", JSON: map[string]any{
+		"sendDelaySeconds": 0.1, "deliveryDelaySeconds": 0.1}}); r.Status != 200 {
+		t.Fatalf("delays on B: %d %s", r.Status, r.Body)
+	}
+	out := b.Do(rctest.Req{Method: "POST", Path: "/restapi/v1.0/account/~/extension/~/sms", Token: grace.AccessToken, JSON: map[string]any{
+		"from": map[string]any{"phoneNumber": "+16505550102"}, "to": []map[string]any{{"phoneNumber": "+14155550123"}}, "text": "outside"}})
+	if out.Status != 200 || !strings.Contains(string(out.Body), `"messageStatus":"Queued"`) {
+		t.Fatalf("sms on B: %d %s", out.Status, out.Body)
+	}
+	msg := "/restapi/v1.0/account/~/extension/~/message-store/" + jsonNum(rctest.JSONInt(out.Body, "id"))
+	eventually(t, "the text sent on B to be Delivered", func() bool {
+		r := b.Do(rctest.Req{Path: msg, Token: grace.AccessToken})
+		return strings.Contains(string(r.Body), `"messageStatus":"Delivered"`)
+	})
+
 	revoke := b.Do(rctest.Req{Method: "POST", Path: "/restapi/oauth/revoke", Basic: [2]string{b.Creds.ClientID, b.Creds.ClientSecret},
 		Form: url.Values{"token": {ada.AccessToken}}})
 	if revoke.Status != 200 {

@@ -73,7 +73,10 @@ func (db *DB) InsertCall(ctx context.Context, s rc.CallSession) error {
 			}
 			return err
 		}
-		return writeParties(ctx, tx, &s)
+		if err := writeParties(ctx, tx, &s); err != nil {
+			return err
+		}
+		return db.announce(ctx, tx, ChangeCalls, "")
 	})
 }
 
@@ -117,9 +120,11 @@ func (db *DB) UpdateCall(ctx context.Context, s rc.CallSession) error {
 			return err
 		}
 		if before != len(s.Parties) {
-			return writeParties(ctx, tx, &s)
+			if err := writeParties(ctx, tx, &s); err != nil {
+				return err
+			}
 		}
-		return nil
+		return db.announce(ctx, tx, ChangeCalls, "")
 	})
 }
 
@@ -157,6 +162,9 @@ func (db *DB) LiveCalls(ctx context.Context, accountID, extensionID int64) ([]rc
 }
 
 func (db *DB) DueCalls(ctx context.Context, t time.Time, limit int) ([]rc.CallSession, error) {
+	if !db.Leader() {
+		return nil, nil // the leading instance applies them
+	}
 	rows, err := db.r.QueryContext(ctx, `SELECT data FROM calls WHERE due_ms > 0 AND due_ms <= ? ORDER BY due_ms LIMIT ?`,
 		t.UnixMilli(), limit)
 	if err != nil {
@@ -166,6 +174,9 @@ func (db *DB) DueCalls(ctx context.Context, t time.Time, limit int) ([]rc.CallSe
 }
 
 func (db *DB) NextCallDue(ctx context.Context) (time.Time, bool, error) {
+	if !db.Leader() {
+		return time.Time{}, false, nil
+	}
 	var ms sql.NullInt64
 	if err := db.r.QueryRowContext(ctx, `SELECT MIN(due_ms) FROM calls WHERE due_ms > 0`).Scan(&ms); err != nil {
 		return time.Time{}, false, err

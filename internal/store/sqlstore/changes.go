@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -21,16 +22,27 @@ import (
 // touched. Should that connection break, the notifications sent meanwhile are lost: the
 // instance then forgets everything it caches, as after a reset, and listens again.
 //
+// The same connection holds a session advisory lock that makes one instance the leader: only
+// the leader finds due scheduled work (message status changes, call steps), so that each is
+// applied, and notified, once. Writes that schedule work announce it, and the leader's
+// scheduler looks again. When the leader goes, its session ends, the lock frees, and another
+// instance takes it within a second.
+//
 // On SQLite there is one process per database file and nothing of this runs.
 
 // changesChannel is the NOTIFY channel; payloads are "instance kind [id]".
 const changesChannel = "rcemu_changes"
+
+// leaderLock is the key of the session advisory lock the leading instance holds (writeLock,
+// the transaction lock, is another key).
+const leaderLock = writeLock + 1
 
 // Kinds of change, and what each makes stale.
 const (
 	ChangeExtension    = "ext"  // an extension or account (id): the directory cache, callers
 	ChangeAuth         = "auth" // a session revoked or a token rotated: callers
 	ChangeMessages     = "msg"  // messages or contacts written: counts; due status changes
+	ChangeCalls        = "call" // a call session written: its due steps
 	ChangePost         = "post" // a post edited or deleted (num)
 	ChangeSubscription = "sub"  // a subscription created, changed or deleted (id)
 	ChangeAll          = "all"  // the whole state replaced (reset, import, seed)
@@ -46,8 +58,10 @@ type changes struct {
 	cfg      *pgx.ConnConfig
 	cancel   context.CancelFunc
 	done     chan struct{}
+	leader   atomic.Bool
 	mu       sync.Mutex
 	handlers []func(Change)
+	onLead   []func()
 }
 
 func newInstanceID() string {
@@ -67,6 +81,20 @@ func (db *DB) OnChange(fn func(Change)) {
 	db.changes.handlers = append(db.changes.handlers, fn)
 	db.changes.mu.Unlock()
 }
+
+// OnLeader registers fn to run whenever this instance becomes the leader.
+func (db *DB) OnLeader(fn func()) {
+	if db.changes == nil {
+		return
+	}
+	db.changes.mu.Lock()
+	db.changes.onLead = append(db.changes.onLead, fn)
+	db.changes.mu.Unlock()
+}
+
+// Leader reports whether this instance applies due scheduled work: always on SQLite, on
+// PostgreSQL while it holds the leader lock.
+func (db *DB) Leader() bool { return db.changes == nil || db.changes.leader.Load() }
 
 // announce sends a change to the other instances, within tx when there is one (delivered at
 // its commit), else at once. A no-op on SQLite.
@@ -96,6 +124,12 @@ func (db *DB) startChanges(cfg *pgx.ConnConfig) error {
 		cancel()
 		return err
 	}
+	// Try for the lead at once: a lone instance must find its due work from the start.
+	if err := c.lead(ctx, conn); err != nil {
+		conn.Close(context.Background())
+		cancel()
+		return err
+	}
 	db.changes = c
 	go db.follow(ctx, conn)
 	return nil
@@ -111,6 +145,16 @@ func (c *changes) listen(ctx context.Context) (*pgx.Conn, error) {
 		return nil, err
 	}
 	return conn, nil
+}
+
+// lead takes the leader lock if it is free.
+func (c *changes) lead(ctx context.Context, conn *pgx.Conn) error {
+	var got bool
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, int64(leaderLock)).Scan(&got); err != nil {
+		return err
+	}
+	c.leader.Store(got)
+	return nil
 }
 
 func (db *DB) stopChanges() {
@@ -143,6 +187,21 @@ func (db *DB) follow(ctx context.Context, conn *pgx.Conn) {
 			}
 			db.apply(Change{Kind: ChangeAll}) // what was sent while away is lost
 		}
+		if !c.leader.Load() {
+			if err := c.lead(ctx, conn); err != nil {
+				conn.Close(context.Background())
+				conn = nil
+				continue
+			}
+			if c.leader.Load() {
+				c.mu.Lock()
+				fns := append([]func(){}, c.onLead...)
+				c.mu.Unlock()
+				for _, fn := range fns {
+					fn()
+				}
+			}
+		}
 		wctx, cancel := context.WithTimeout(ctx, time.Second)
 		n, err := conn.WaitForNotification(wctx)
 		cancel()
@@ -154,7 +213,8 @@ func (db *DB) follow(ctx context.Context, conn *pgx.Conn) {
 		case ctx.Err() != nil:
 		case wctx.Err() != nil:
 			// a quiet second: see whether the store is closing
-		default: // the connection broke
+		default: // the connection broke, and the lead with it
+			c.leader.Store(false)
 			conn.Close(context.Background())
 			conn = nil
 		}

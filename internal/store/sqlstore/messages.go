@@ -383,6 +383,9 @@ func (db *DB) LastSeq(ctx context.Context) (int64, error) {
 }
 
 func (db *DB) DueMessages(ctx context.Context, t time.Time, limit int) ([]rc.Message, error) {
+	if !db.Leader() {
+		return nil, nil // the leading instance applies them
+	}
 	rows, err := db.r.QueryContext(ctx, `SELECT `+messageCols+` FROM messages WHERE pending_ms > 0 AND pending_ms <= ?
 		ORDER BY pending_ms, id LIMIT ?`, t.UnixMilli(), limit)
 	if err != nil {
@@ -393,6 +396,9 @@ func (db *DB) DueMessages(ctx context.Context, t time.Time, limit int) ([]rc.Mes
 }
 
 func (db *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
+	if !db.Leader() {
+		return time.Time{}, false, nil
+	}
 	var ms sql.NullInt64
 	if err := db.r.QueryRowContext(ctx, `SELECT MIN(pending_ms) FROM messages WHERE pending_ms > 0`).Scan(&ms); err != nil {
 		return time.Time{}, false, err
