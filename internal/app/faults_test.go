@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -114,16 +115,11 @@ func TestWebhookTimeoutFault(t *testing.T) {
 	tok := a.Login(a.User(0, "101")).AccessToken
 	var mu sync.Mutex
 	got := 0
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if v := r.Header.Get("Validation-Token"); v != "" && r.ContentLength == 0 {
-			w.Header().Set("Validation-Token", v)
-			return
-		}
+	hook := webhookReceiver(t, func([]byte) {
 		mu.Lock()
 		got++
 		mu.Unlock()
-	}))
-	defer hook.Close()
+	})
 	received := func() int { mu.Lock(); defer mu.Unlock(); return got }
 	sub := a.Do(rctest.Req{Method: "POST", Path: "/restapi/v1.0/subscription", Token: tok, JSON: map[string]any{
 		"eventFilters": []string{"/restapi/v1.0/account/~/extension/~/presence"},
@@ -168,4 +164,19 @@ func TestWebhookTimeoutFault(t *testing.T) {
 	if r := a.Do(rctest.Req{Method: "POST", Path: "/_rcemu/faults", JSON: map[string]any{"webhook": "*", "status": 500}}); r.Status != 400 {
 		t.Fatalf("a webhook fault with a status: %d %s", r.Status, r.Body)
 	}
+}
+
+// webhookReceiver answers the validation handshake and hands every notification's body to got;
+// it is closed when the test ends.
+func webhookReceiver(t *testing.T, got func(body []byte)) *httptest.Server {
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if v := r.Header.Get("Validation-Token"); v != "" && r.ContentLength == 0 {
+			w.Header().Set("Validation-Token", v)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		got(body)
+	}))
+	t.Cleanup(hook.Close)
+	return hook
 }

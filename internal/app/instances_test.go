@@ -1,11 +1,8 @@
 package app_test
 
 import (
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -36,7 +33,7 @@ func TestPostgresTwoInstancesAreOnePlatform(t *testing.T) {
 		t.Fatalf("contact on A: %d %s", c.Status, c.Body)
 	}
 	id := rctest.JSONInt(c.Body, "id")
-	got := b.Do(rctest.Req{Path: "/restapi/v1.0/account/~/extension/~/address-book/contact/" + jsonNum(id), Token: ada.AccessToken})
+	got := b.Do(rctest.Req{Path: "/restapi/v1.0/account/~/extension/~/address-book/contact/" + strconv.FormatInt(id, 10), Token: ada.AccessToken})
 	if got.Status != 200 || !strings.Contains(string(got.Body), `"firstName":"Shared"`) {
 		t.Fatalf("A's contact read on B: %d %s", got.Status, got.Body)
 	}
@@ -54,19 +51,13 @@ func TestPostgresTwoInstancesAreOnePlatform(t *testing.T) {
 	const text = "across instances"
 	var mu sync.Mutex
 	heard := 0
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if v := r.Header.Get("Validation-Token"); v != "" && r.ContentLength == 0 {
-			w.Header().Set("Validation-Token", v)
-			return
-		}
-		body, _ := io.ReadAll(r.Body)
+	hook := webhookReceiver(t, func(body []byte) {
 		if strings.Contains(string(body), text) {
 			mu.Lock()
 			heard++
 			mu.Unlock()
 		}
-	}))
-	defer hook.Close()
+	})
 	sub := b.Do(rctest.Req{Method: "POST", Path: "/restapi/v1.0/subscription", Token: grace.AccessToken, JSON: map[string]any{
 		"eventFilters": []string{"/restapi/v1.0/account/~/extension/~/message-store/instant?type=SMS"},
 		"deliveryMode": map[string]any{"transportType": "WebHook", "address": hook.URL + "/hook"}}})
@@ -97,7 +88,7 @@ func TestPostgresTwoInstancesAreOnePlatform(t *testing.T) {
 	if out.Status != 200 || !strings.Contains(string(out.Body), `"messageStatus":"Queued"`) {
 		t.Fatalf("sms on B: %d %s", out.Status, out.Body)
 	}
-	msg := "/restapi/v1.0/account/~/extension/~/message-store/" + jsonNum(rctest.JSONInt(out.Body, "id"))
+	msg := "/restapi/v1.0/account/~/extension/~/message-store/" + strconv.FormatInt(rctest.JSONInt(out.Body, "id"), 10)
 	eventually(t, "the text sent on B to be Delivered", func() bool {
 		r := b.Do(rctest.Req{Path: msg, Token: grace.AccessToken})
 		return strings.Contains(string(r.Body), `"messageStatus":"Delivered"`)
@@ -113,8 +104,6 @@ func TestPostgresTwoInstancesAreOnePlatform(t *testing.T) {
 		return r.Status == 401
 	})
 }
-
-func jsonNum(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 func eventually(t *testing.T, what string, ok func() bool) {
 	t.Helper()

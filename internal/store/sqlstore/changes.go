@@ -96,8 +96,7 @@ func (db *DB) OnLeader(fn func()) {
 // PostgreSQL while it holds the leader lock.
 func (db *DB) Leader() bool { return db.changes == nil || db.changes.leader.Load() }
 
-// announce sends a change to the other instances, within tx when there is one (delivered at
-// its commit), else at once. A no-op on SQLite.
+// announce sends a change to the other instances when tx commits. A no-op on SQLite.
 func (db *DB) announce(ctx context.Context, tx *sql.Tx, kind, id string) error {
 	if db.changes == nil {
 		return nil
@@ -106,12 +105,7 @@ func (db *DB) announce(ctx context.Context, tx *sql.Tx, kind, id string) error {
 	if id != "" {
 		payload += " " + id
 	}
-	var err error
-	if tx != nil {
-		_, err = tx.ExecContext(ctx, `SELECT pg_notify(?, ?)`, changesChannel, payload)
-	} else {
-		_, err = db.w.ExecContext(ctx, `SELECT pg_notify(?, ?)`, changesChannel, payload)
-	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_notify(?, ?)`, changesChannel, payload)
 	return err
 }
 
@@ -230,11 +224,14 @@ func (c *changes) parse(payload string) (Change, bool) {
 	return Change{Kind: kind, ID: id}, true
 }
 
-// apply drops what ch made stale, then tells the handlers.
+// apply drops what ch made stale, then tells the handlers. A change without an id (or with
+// one that does not parse) drops all of its kind.
 func (db *DB) apply(ch Change) {
+	id, err := strconv.ParseInt(ch.ID, 10, 64)
+	one := err == nil
 	switch ch.Kind {
 	case ChangeExtension:
-		if id, err := strconv.ParseInt(ch.ID, 10, 64); err == nil {
+		if one {
 			db.cache.dropExtension(id)
 		} else {
 			db.cache.reset()
@@ -244,8 +241,8 @@ func (db *DB) apply(ch Change) {
 	case ChangeMessages:
 		db.msgGen.Add(1)
 	case ChangePost:
-		if num, err := strconv.ParseInt(ch.ID, 10, 64); err == nil {
-			db.posts.evict(num)
+		if one {
+			db.posts.evict(id)
 		} else {
 			db.posts.clear()
 		}

@@ -54,12 +54,8 @@ func pendingMS(m *rc.Message) int64 {
 }
 
 func (db *DB) nextSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
-	st, err := db.stmt(ctx, tx, qNextMessageSeq)
-	if err != nil {
-		return 0, err
-	}
 	var seq int64
-	err = st.QueryRowContext(ctx).Scan(&seq)
+	err := db.stmt(ctx, tx, qNextMessageSeq).QueryRowContext(ctx).Scan(&seq)
 	return seq, err
 }
 
@@ -74,26 +70,15 @@ func (db *DB) InsertMessages(ctx context.Context, msgs ...*rc.Message) error {
 }
 
 func (db *DB) insertMessages(ctx context.Context, tx *sql.Tx, msgs []*rc.Message) error {
-	nextID, err := db.stmt(ctx, tx, qNextMessageID)
-	if err != nil {
-		return err
-	}
 	var next int64
-	if err := nextID.QueryRowContext(ctx, firstMessageID-1000, firstMessageID).Scan(&next); err != nil {
+	if err := db.stmt(ctx, tx, qNextMessageID).QueryRowContext(ctx, firstMessageID-1000, firstMessageID).Scan(&next); err != nil {
 		return err
 	}
 	seq, err := db.nextSeq(ctx, tx)
 	if err != nil {
 		return err
 	}
-	insert, err := db.stmt(ctx, tx, qInsertMessage)
-	if err != nil {
-		return err
-	}
-	content, err := db.stmt(ctx, tx, qInsertAttachment)
-	if err != nil {
-		return err
-	}
+	insert, content := db.stmt(ctx, tx, qInsertMessage), db.stmt(ctx, tx, qInsertAttachment)
 	for _, m := range msgs {
 		if m.ID == 0 {
 			m.ID = next
@@ -331,10 +316,7 @@ func (db *DB) UpdateMessages(ctx context.Context, msgs ...rc.Message) error {
 		if err != nil {
 			return err
 		}
-		update, err := db.stmt(ctx, tx, qUpdateMessage)
-		if err != nil {
-			return err
-		}
+		update := db.stmt(ctx, tx, qUpdateMessage)
 		for _, m := range msgs {
 			m.Seq = seq
 			seq++

@@ -102,8 +102,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return db, nil
 }
 
-// stmtCache keeps a pool's prepared statements by SQL text: parsing and planning a query cost
-// more than running it on the hot lists and inserts. It is bounded, since lists build their SQL
+// stmtCache keeps the reader pool's prepared statements by SQL text: parsing and planning a
+// query cost more than running it on the hot lists. It is bounded, since lists build their SQL
 // from the filters given.
 type stmtCache struct {
 	mu sync.Mutex
@@ -168,14 +168,11 @@ func (db *DB) prepareWrites(ctx context.Context) error {
 	return nil
 }
 
-// stmt gives a write transaction q, prepared once on the writer when it is one of writeStmts
-// (database/sql reuses that preparation when the transaction runs on the same connection,
-// which with one writer it does).
-func (db *DB) stmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
-	if st := db.writes[q]; st != nil {
-		return tx.StmtContext(ctx, st), nil
-	}
-	return tx.PrepareContext(ctx, q)
+// stmt gives a write transaction q, one of writeStmts, as prepared on the writer (database/sql
+// reuses that preparation when the transaction runs on the same connection, which with one
+// writer it does).
+func (db *DB) stmt(ctx context.Context, tx *sql.Tx, q string) *sql.Stmt {
+	return tx.StmtContext(ctx, db.writes[q])
 }
 
 func (db *DB) cleanup() {

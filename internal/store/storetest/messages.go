@@ -26,15 +26,22 @@ func textMessage(ext int64, text string, at time.Time) *rc.Message {
 		Attachments: []rc.Attachment{{Type: "Text", ContentType: "text/plain", Content: []byte(text)}}}
 }
 
+// messageCount is how many messages an extension's store holds.
+func messageCount(t *testing.T, db Store, ext int64) int {
+	t.Helper()
+	_, n, err := db.ListMessages(context.Background(), store.MessageFilter{ExtensionID: ext})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // The message store's contract: ids and sequence numbers, updates, the change feed.
 func testMessageStore(t *testing.T, open Opener) {
 	ctx := context.Background()
 	db := seeded(t, open)
 	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	_, seededCount, err := db.ListMessages(ctx, store.MessageFilter{ExtensionID: grace})
-	if err != nil {
-		t.Fatal(err)
-	}
+	seededCount := messageCount(t, db, grace)
 	a, b := textMessage(grace, "one", at), textMessage(grace, "two", at.Add(time.Second))
 	if err := db.InsertMessages(ctx, a, b); err != nil {
 		t.Fatal(err)
@@ -53,7 +60,7 @@ func testMessageStore(t *testing.T, open Opener) {
 	if err := db.InsertMessages(ctx, textMessage(grace, "kept?", at), dup); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("a taken id: %v", err)
 	}
-	if _, n, _ := db.ListMessages(ctx, store.MessageFilter{ExtensionID: grace}); n != seededCount+2 {
+	if n := messageCount(t, db, grace); n != seededCount+2 {
 		t.Fatalf("a refused insert kept part of its batch: %d messages, want %d", n, seededCount+2)
 	}
 	m, _ := db.Message(ctx, grace, a.ID)
@@ -82,10 +89,7 @@ func testConcurrentWritesEachGetTheirOwnAnswer(t *testing.T, open Opener) {
 	ctx := context.Background()
 	db := seeded(t, open)
 	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	_, seededCount, err := db.ListMessages(ctx, store.MessageFilter{ExtensionID: alan})
-	if err != nil {
-		t.Fatal(err)
-	}
+	seededCount := messageCount(t, db, alan)
 	first := textMessage(alan, "first", at)
 	if err := db.InsertMessages(ctx, first); err != nil {
 		t.Fatal(err)
@@ -151,7 +155,7 @@ func testConcurrentWritesEachGetTheirOwnAnswer(t *testing.T, open Opener) {
 			}
 		}
 	}
-	if _, n, err := db.ListMessages(ctx, store.MessageFilter{ExtensionID: alan}); err != nil || n != seededCount+stored+1 {
-		t.Fatalf("%d messages stored, want %d (%v)", n, seededCount+stored+1, err)
+	if n := messageCount(t, db, alan); n != seededCount+stored+1 {
+		t.Fatalf("%d messages stored, want %d", n, seededCount+stored+1)
 	}
 }
