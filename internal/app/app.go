@@ -193,6 +193,12 @@ func (a *App) Open(ctx context.Context) error {
 	a.Msgs.FaxLog = a.Voice
 	pres := presence.New(db, a.Clock, a.Bus, a.Voice)
 	a.WSG = wsg.New(a.Notify, a.Clock, a.Log)
+	if db.Shared() {
+		// Other instances may hold the sessions this one's writes notify, and open the sockets
+		// of the tokens it hands out.
+		a.Notify.Relay = db.RelayWS
+		a.WSG.Tokens, a.WSG.Authenticate = db, a.OAuth.Authenticate
+	}
 	a.TM = teammessaging.New(db, a.Clock, a.Bus)
 
 	rt := &restapi.Router{}
@@ -410,6 +416,17 @@ func (a *App) follow(ch sqlstore.Change) {
 		a.Msgs.Kick() // another instance may have scheduled a status change (the leader applies it)
 	case sqlstore.ChangeCalls:
 		a.Voice.Kick()
+	case sqlstore.ChangeWS:
+		if !a.WSG.Holds(ch.ID) {
+			return
+		}
+		notes, err := a.Store.ClaimWS(ctx, ch.ID)
+		if err != nil {
+			a.Log.Error("take WebSocket notifications relayed by another instance", "err", err)
+		}
+		for _, n := range notes {
+			a.Notify.WS(ch.ID, n)
+		}
 	case sqlstore.ChangeSubscription:
 		if err := a.Notify.Reload(ctx); err != nil {
 			a.Log.Error("reload subscriptions after another instance's change", "err", err)

@@ -14,7 +14,6 @@ import (
 	mrand "math/rand/v2"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/rcemu/rcemu/internal/events"
@@ -39,8 +38,13 @@ const (
 	recordBacklog        = 1 << 12 // outcomes waiting for the recorder; more wait their turn
 )
 
-// WSSender hands a notification to a WebSocket session; it reports false if the session is gone.
+// WSSender hands a notification to a WebSocket session; it reports false if the session is not
+// this instance's (gone, or held by another instance).
 type WSSender func(session string, notification []byte) bool
+
+// WSRelay carries notifications for a WebSocket session this instance does not hold to the
+// instance sharing its store that does, if any.
+type WSRelay func(ctx context.Context, session string, notifications [][]byte) error
 
 // SubscriptionStore holds subscriptions and the WebHook outbox, and answers what filters ask
 // about the extensions they name.
@@ -56,12 +60,15 @@ type SubscriptionStore interface {
 	AllSubscriptions(ctx context.Context) ([]rc.Subscription, error)
 	// DeleteSubscription removes a subscription and its undelivered notifications.
 	DeleteSubscription(ctx context.Context, id string) error
-	// LastDeliveryID is the largest delivery id ever stored.
-	LastDeliveryID(ctx context.Context) (int64, error)
-	// SaveDeliveries writes deliveries as they now stand, in one transaction.
+	// ReserveDeliveryIDs hands out n consecutive delivery ids that no instance sharing the
+	// store has had or will have.
+	ReserveDeliveryIDs(ctx context.Context, n int) (first int64, err error)
+	// SaveDeliveries writes deliveries as they now stand, in one transaction. New ones are this
+	// instance's to deliver.
 	SaveDeliveries(ctx context.Context, ds []rc.Delivery) error
-	// PendingDeliveries returns pending deliveries with ids above afterID, in order of id.
-	PendingDeliveries(ctx context.Context, afterID int64, limit int) ([]rc.Delivery, error)
+	// AdoptDeliveries makes up to limit pending deliveries whose instance is no longer running
+	// this instance's, and returns them in order of id.
+	AdoptDeliveries(ctx context.Context, limit int) ([]rc.Delivery, error)
 	FilterTargets
 }
 
@@ -79,6 +86,11 @@ type Service struct {
 	TimeoutFault func(address string) bool
 	// WS delivers to WebSocket sessions; set by the gateway.
 	WS WSSender
+	// Relay, when set, takes what WS refused (instances sharing a store).
+	Relay WSRelay
+	// AdoptEvery is how often deliveries left pending by a stopped instance are looked for,
+	// after the first look at Start.
+	AdoptEvery time.Duration
 	// FirstRetry and MaxRetry bound the backoff between delivery attempts.
 	FirstRetry, MaxRetry time.Duration
 
@@ -92,7 +104,7 @@ type Service struct {
 	queues map[string]*subQueue
 
 	attempts    *ring.Ring[Attempt]
-	lastID      atomic.Int64 // of deliveries
+	ids         idBlock // of deliveries
 	work        chan *subQueue
 	record      chan outcome
 	dispatchers sync.WaitGroup // goroutines that make deliveries; the recorder outlives them
@@ -109,6 +121,7 @@ type active struct {
 // New builds a Service.
 func New(s SubscriptionStore, clock rc.Clock, bus *events.Bus, log *slog.Logger, baseURL func() string) *Service {
 	return &Service{store: s, Clock: clock, Bus: bus, Log: log, BaseURL: baseURL, FirstRetry: firstRetry, MaxRetry: maxRetry,
+		AdoptEvery: 5 * time.Second,
 		client: &http.Client{Timeout: DeliveryTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 			// A fan-out to an https:// receiver sends from many subscriptions at once: keep
 			// those connections alive rather than opening new ones for every burst.
@@ -129,12 +142,6 @@ func (s *Service) Reload(ctx context.Context) error {
 	subs, err := s.store.AllSubscriptions(ctx)
 	if err != nil {
 		return err
-	}
-	last, err := s.store.LastDeliveryID(ctx)
-	if err != nil {
-		return err
-	}
-	for cur := s.lastID.Load(); cur < last && !s.lastID.CompareAndSwap(cur, last); cur = s.lastID.Load() {
 	}
 	idx := map[int64]map[string]*active{}
 	for _, sub := range subs {
@@ -198,7 +205,7 @@ func (s *Service) Start(ctx context.Context) {
 	sub := s.Bus.Subscribe(deliveryQueueBacklog)
 	s.done = make(chan struct{})
 	s.stopping = ctx.Done()
-	s.dispatchers.Add(2)
+	s.dispatchers.Add(3)
 	go s.run(ctx, sub)
 }
 
@@ -218,9 +225,11 @@ func (s *Service) run(ctx context.Context, sub *events.Subscription) {
 	defer sub.Close()
 	go s.recorder(ctx)
 	go s.reminders(ctx)
-	if err := s.recover(ctx); err != nil && ctx.Err() == nil {
+	// Before any new notification: what an earlier run left is older.
+	if err := s.adopt(ctx); err != nil && ctx.Err() == nil {
 		s.Log.Error("requeue pending deliveries", "err", err)
 	}
+	go s.adopter(ctx)
 	var batch []rc.Event
 	for {
 		select {
@@ -276,7 +285,7 @@ func (s *Service) dispatch(ctx context.Context, batch []rc.Event) error {
 				b := envelope(enc.mid, enc.body, a.sub)
 				switch a.sub.DeliveryMode.TransportType {
 				case "WebHook":
-					hooks = append(hooks, rc.Delivery{ID: s.lastID.Add(1), SubscriptionID: a.sub.ID, Body: b, Created: created,
+					hooks = append(hooks, rc.Delivery{SubscriptionID: a.sub.ID, Body: b, Created: created,
 						Next: created, State: "pending"})
 				case "WebSocket":
 					ws = append(ws, wsOut{a.sub.WSSession, b})
@@ -285,13 +294,29 @@ func (s *Service) dispatch(ctx context.Context, batch []rc.Event) error {
 		}
 	}
 	s.mu.RUnlock()
+	var away map[string][][]byte // session → notifications for another instance
 	for _, w := range ws {
-		if s.WS != nil {
-			s.WS(w.session, w.body)
+		if s.WS != nil && !s.WS(w.session, w.body) && s.Relay != nil {
+			if away == nil {
+				away = map[string][][]byte{}
+			}
+			away[w.session] = append(away[w.session], w.body)
+		}
+	}
+	for session, bodies := range away {
+		if err := s.Relay(ctx, session, bodies); err != nil && ctx.Err() == nil {
+			s.Log.Error("relay WebSocket notifications", "session", session, "err", err)
 		}
 	}
 	if len(hooks) == 0 {
 		return nil
+	}
+	first, err := s.ids.take(ctx, s.store, len(hooks))
+	if err != nil {
+		return err
+	}
+	for i := range hooks {
+		hooks[i].ID = first + int64(i)
 	}
 	// To the recorder first, all at once: the outcome of an attempt must reach it after its
 	// delivery.
@@ -393,20 +418,70 @@ func newUUID() string {
 	return itoa(mrand.Int64())
 }
 
-// recover queues the deliveries a previous run left pending.
-func (s *Service) recover(ctx context.Context) error {
-	var after int64
+// adopt queues the deliveries that an earlier run, or another instance that has stopped, left
+// pending.
+func (s *Service) adopt(ctx context.Context) error {
+	const batch = 10000
 	for {
-		ds, err := s.store.PendingDeliveries(ctx, after, 10000)
-		if err != nil || len(ds) == 0 {
+		ds, err := s.store.AdoptDeliveries(ctx, batch)
+		if err != nil {
 			return err
 		}
 		for _, d := range ds {
 			d.Next = time.Now() // a restart is a good moment to try again
 			s.enqueue(d)
-			after = d.ID
+		}
+		if len(ds) < batch {
+			return nil
 		}
 	}
+}
+
+// adopter looks for orphaned deliveries every AdoptEvery: an instance sharing the store may
+// stop, or be killed, with deliveries pending.
+func (s *Service) adopter(ctx context.Context) {
+	defer s.dispatchers.Done()
+	if s.AdoptEvery <= 0 {
+		return
+	}
+	t := time.NewTicker(s.AdoptEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.adopt(ctx); err != nil && ctx.Err() == nil {
+				s.Log.Error("adopt pending deliveries", "err", err)
+			}
+		}
+	}
+}
+
+// idBlock hands out delivery ids from blocks the store reserves, so that instances sharing it
+// number their deliveries apart without asking it for each one.
+type idBlock struct {
+	mu        sync.Mutex
+	next, end int64 // next is free up to end (exclusive)
+}
+
+const idBlockSize = 4096
+
+// take returns the first of n consecutive ids.
+func (b *idBlock) take(ctx context.Context, st SubscriptionStore, n int) (int64, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.end-b.next < int64(n) {
+		size := max(n, idBlockSize)
+		first, err := st.ReserveDeliveryIDs(ctx, size)
+		if err != nil {
+			return 0, err
+		}
+		b.next, b.end = first, first+int64(size)
+	}
+	first := b.next
+	b.next += int64(n)
+	return first, nil
 }
 
 var errNoSubscription = errors.New("subscription not found")

@@ -27,6 +27,7 @@ import (
 	"github.com/rcemu/rcemu/internal/notify"
 	"github.com/rcemu/rcemu/internal/rc"
 	"github.com/rcemu/rcemu/internal/restapi"
+	"github.com/rcemu/rcemu/internal/store"
 )
 
 // Settings the ConnectionDetails frame announces.
@@ -45,6 +46,11 @@ type Gateway struct {
 	Clock   rc.Clock
 	Log     *slog.Logger
 	Handler http.Handler // the REST API, for ClientRequest frames
+	// Tokens, when set, keeps the tokens handed out where other instances sharing the store
+	// find them, so that a socket may open on any of them; Authenticate then says who a
+	// token's access token stands for.
+	Tokens       TokenStore
+	Authenticate func(ctx context.Context, accessToken string) (*rc.Principal, error)
 
 	mu       sync.Mutex
 	tokens   map[string]wsToken
@@ -55,6 +61,13 @@ type Gateway struct {
 	// wg counts the socket handlers, their writers and the recovery timers, so that Close
 	// returns only when none is left.
 	wg sync.WaitGroup
+}
+
+// TokenStore keeps WebSocket tokens for instances sharing a store.
+type TokenStore interface {
+	PutWSToken(ctx context.Context, token, accessToken string, now, expires time.Time) error
+	// WSToken returns the access token and expiry of a token, store.ErrNotFound if unknown.
+	WSToken(ctx context.Context, token string) (accessToken string, expires time.Time, err error)
 }
 
 type wsToken struct {
@@ -117,8 +130,14 @@ func (g *Gateway) handleToken(w http.ResponseWriter, r *restapi.Request) error {
 			delete(g.tokens, k)
 		}
 	}
-	g.tokens[tok] = wsToken{principal: r.Principal, accessToken: strings.TrimSpace(access), expires: now.Add(TokenTTL)}
+	t := wsToken{principal: r.Principal, accessToken: strings.TrimSpace(access), expires: now.Add(TokenTTL)}
+	g.tokens[tok] = t
 	g.mu.Unlock()
+	if g.Tokens != nil {
+		if err := g.Tokens.PutWSToken(r.Context(), tok, t.accessToken, now, t.expires); err != nil {
+			return err
+		}
+	}
 	scheme := "ws"
 	if strings.HasPrefix(r.Base(), "https:") {
 		scheme = "wss"
@@ -170,6 +189,9 @@ func (g *Gateway) handleSocket(w http.ResponseWriter, r *restapi.Request) error 
 	g.mu.Lock()
 	tok, ok := g.tokens[r.Query.Get("access_token")]
 	g.mu.Unlock()
+	if !ok {
+		tok, ok = g.sharedToken(ctx, r.Query.Get("access_token"))
+	}
 	if !ok || g.Clock.Now().After(tok.expires) {
 		reject(c, errorFrame("WSG-401", "Invalid or expired WebSocket access token"), websocket.StatusPolicyViolation, "invalid token")
 		return nil
@@ -197,6 +219,25 @@ func (g *Gateway) handleSocket(w http.ResponseWriter, r *restapi.Request) error 
 	})
 	g.serve(ctx, s, l)
 	return nil
+}
+
+// sharedToken looks a token up among those other instances handed out.
+func (g *Gateway) sharedToken(ctx context.Context, token string) (wsToken, bool) {
+	if g.Tokens == nil || g.Authenticate == nil || token == "" {
+		return wsToken{}, false
+	}
+	access, exp, err := g.Tokens.WSToken(ctx, token)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			g.Log.Error("read WebSocket token", "err", err)
+		}
+		return wsToken{}, false
+	}
+	p, err := g.Authenticate(ctx, access)
+	if err != nil {
+		return wsToken{}, false // revoked, or expired, since
+	}
+	return wsToken{principal: p, accessToken: access, expires: exp}, true
 }
 
 // reject answers a socket that gets no session; nothing else writes to it.
@@ -328,6 +369,13 @@ func (g *Gateway) end(s *session) {
 // replayDelay lets a client attach its listeners after ConnectionDetails before the missed
 // notifications come (@rc-ex/ws re-attaches its subscription's listener only then).
 const replayDelay = 250 * time.Millisecond
+
+// Holds reports whether a session is this gateway's (connected or waiting for a recovery).
+func (g *Gateway) Holds(id string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.sessions[id] != nil
+}
 
 // deliver is the notification service's way into a session. It only queues: the notification
 // service calls it for every session in turn and must not wait on any client's network.

@@ -4,7 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
+	"encoding/binary"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,6 +46,7 @@ const (
 	ChangePost         = "post" // a post edited or deleted (num)
 	ChangeSubscription = "sub"  // a subscription created, changed or deleted (id)
 	ChangeAll          = "all"  // the whole state replaced (reset, import, seed)
+	ChangeWS           = "ws"   // WebSocket notifications relayed to a session (id): see RelayWS
 )
 
 // Change is one announcement received from another instance.
@@ -54,7 +55,8 @@ type Change struct {
 }
 
 type changes struct {
-	instance string
+	instance string // db.self, in the payloads
+	self     int64
 	cfg      *pgx.ConnConfig
 	cancel   context.CancelFunc
 	done     chan struct{}
@@ -64,10 +66,12 @@ type changes struct {
 	onLead   []func()
 }
 
-func newInstanceID() string {
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+// newInstanceKey makes an instance's key: positive, so that it reads back whole from the two
+// 32-bit halves pg_locks shows of an advisory lock, and random, so that instances never share one.
+func newInstanceKey() int64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return int64(binary.BigEndian.Uint64(b[:]) >> 2)
 }
 
 // OnChange registers fn to hear of other instances' writes, after the store's own caches have
@@ -110,7 +114,7 @@ func (db *DB) announce(ctx context.Context, tx *sql.Tx, kind, id string) error {
 }
 
 func (db *DB) startChanges(cfg *pgx.ConnConfig) error {
-	c := &changes{instance: newInstanceID(), cfg: cfg, done: make(chan struct{})}
+	c := &changes{instance: strconv.FormatInt(db.self, 36), self: db.self, cfg: cfg, done: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 	conn, err := c.listen(ctx)
@@ -135,6 +139,11 @@ func (c *changes) listen(ctx context.Context) (*pgx.Conn, error) {
 		return nil, err
 	}
 	if _, err := conn.Exec(ctx, "LISTEN "+changesChannel); err != nil {
+		conn.Close(context.Background())
+		return nil, err
+	}
+	// Held while this connection lives: other instances see this one alive by it (liveOwners).
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, c.self); err != nil {
 		conn.Close(context.Background())
 		return nil, err
 	}

@@ -108,8 +108,9 @@ func (db *DB) PendingDeliveries(ctx context.Context, afterID int64, limit int) (
 
 func (db *DB) SaveDeliveries(ctx context.Context, ds []rc.Delivery) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		put, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (id, subscription_id, body, created_ms, next_ms, attempts, state)
-			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET attempts = excluded.attempts,
+		// A new row is this instance's to deliver; an update keeps the owner (AdoptDeliveries).
+		put, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (id, subscription_id, body, created_ms, next_ms, attempts, state, owner)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET attempts = excluded.attempts,
 			state = excluded.state, next_ms = excluded.next_ms`)
 		if err != nil {
 			return err
@@ -127,7 +128,7 @@ func (db *DB) SaveDeliveries(ctx context.Context, ds []rc.Delivery) error {
 				_, err = del.ExecContext(ctx, d.ID)
 			} else {
 				_, err = put.ExecContext(ctx, d.ID, d.SubscriptionID, string(d.Body), d.Created.UnixMilli(), d.Next.UnixMilli(),
-					d.Attempts, d.State)
+					d.Attempts, d.State, db.self)
 			}
 			if err != nil {
 				return err

@@ -40,7 +40,7 @@ func OpenPostgres(ctx context.Context, dsn string) (*DB, error) {
 		sdb.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL at %s: %w", redact(cfg), err)
 	}
-	db := &DB{w: sdb, r: sdb, dialect: postgres, cache: newCache()}
+	db := &DB{w: sdb, r: sdb, dialect: postgres, cache: newCache(), self: newInstanceKey()}
 	if err := db.migrate(ctx); err != nil {
 		sdb.Close()
 		return nil, err

@@ -42,6 +42,7 @@ type DB struct {
 	writes       map[string]*sql.Stmt // writeStmts, prepared on the writer; read-only once open
 	group        group
 	changes      *changes // PostgreSQL: other instances' writes, and the leader lock
+	self         int64    // this instance's key: the owner of the deliveries it makes
 }
 
 var _ store.Store = (*DB)(nil)
@@ -55,7 +56,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if IsPostgresDSN(path) {
 		return OpenPostgres(ctx, path)
 	}
-	db := &DB{cache: newCache()}
+	db := &DB{cache: newCache(), self: newInstanceKey()}
 	if path == ":memory:" {
 		dir, err := os.MkdirTemp("", "rcemu-")
 		if err != nil {

@@ -1,0 +1,174 @@
+package sqlstore
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"slices"
+	"time"
+
+	"github.com/rcemu/rcemu/internal/rc"
+)
+
+// What instances sharing one database coordinate through it besides the state: WebHook
+// delivery ids handed out in blocks, which instance delivers each pending notification,
+// WebSocket notifications relayed to the instance that holds the session, and WebSocket
+// tokens. On SQLite one process owns the file, and these degrade to their lone-instance
+// meaning (every delivery left by an earlier run is an orphan; nothing is relayed).
+
+// Shared reports whether other instances may be using the database (PostgreSQL).
+func (db *DB) Shared() bool { return db.changes != nil }
+
+// ReserveDeliveryIDs hands out n consecutive delivery ids no instance has had, even across a
+// reset or an import (the serials table is not state), and above every id stored.
+func (db *DB) ReserveDeliveryIDs(ctx context.Context, n int) (int64, error) {
+	var end int64
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		// AUTOINCREMENT (SQLite) and the identity sequence (PostgreSQL) remember ids whose rows
+		// are gone: delivered notifications are deleted.
+		floorQ := `SELECT MAX(v) FROM (SELECT COALESCE(MAX(id), 0) AS v FROM deliveries
+			UNION ALL SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'deliveries'), 0)) AS f`
+		bump := `INSERT INTO serials (name, value) VALUES ('delivery', ?)
+			ON CONFLICT (name) DO UPDATE SET value = max(serials.value, ?) + ? RETURNING value`
+		if db.dialect == postgres {
+			floorQ = `SELECT GREATEST(COALESCE(MAX(id), 0),
+				COALESCE(pg_sequence_last_value(pg_get_serial_sequence('deliveries', 'id')::regclass), 0)) FROM deliveries`
+			bump = `INSERT INTO serials (name, value) VALUES ('delivery', ?)
+				ON CONFLICT (name) DO UPDATE SET value = GREATEST(serials.value, ?) + ? RETURNING value`
+		}
+		var floor int64
+		if err := tx.QueryRowContext(ctx, floorQ).Scan(&floor); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, bump, floor+int64(n), floor, n).Scan(&end)
+	})
+	return end - int64(n) + 1, err
+}
+
+// liveOwners is the SQL set of the keys of running instances: on PostgreSQL those whose
+// listening session holds its advisory lock, on SQLite this one alone.
+func (db *DB) liveOwners() string {
+	if db.dialect == postgres {
+		return `SELECT (l.classid::bigint << 32) | l.objid::bigint FROM pg_locks l
+			WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted
+			AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`
+	}
+	return `SELECT ?`
+}
+
+// AdoptDeliveries makes up to limit pending deliveries that no running instance is delivering
+// (their instance stopped or was killed) this instance's, and returns them in order of id.
+func (db *DB) AdoptDeliveries(ctx context.Context, limit int) ([]rc.Delivery, error) {
+	var out []rc.Delivery
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		out = out[:0]
+		args := []any{db.self}
+		if db.dialect != postgres {
+			args = append(args, db.self)
+		}
+		args = append(args, limit)
+		rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET owner = ? WHERE id IN (
+			SELECT id FROM deliveries WHERE state = 'pending' AND owner NOT IN (`+db.liveOwners()+`) ORDER BY id LIMIT ?)
+			RETURNING id, subscription_id, body, created_ms, next_ms, attempts, state`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var d rc.Delivery
+			var body string
+			var created, next int64
+			if err := rows.Scan(&d.ID, &d.SubscriptionID, &body, &created, &next, &d.Attempts, &d.State); err != nil {
+				return err
+			}
+			d.Body, d.Created, d.Next = []byte(body), time.UnixMilli(created), time.UnixMilli(next)
+			out = append(out, d)
+		}
+		return rows.Err()
+	})
+	// RETURNING promises no order.
+	slices.SortFunc(out, func(a, b rc.Delivery) int { return cmp.Compare(a.ID, b.ID) })
+	return out, err
+}
+
+// relayTTL bounds how long a relayed WebSocket notification waits for its session's instance
+// to take it: one that ended (or died) never will.
+const relayTTL = 5 * time.Minute
+
+// RelayWS hands WebSocket notifications for a session this instance does not hold to the
+// instance that does: they are stored, and that instance hears of it and takes them
+// (ClaimWS), in order.
+func (db *DB) RelayWS(ctx context.Context, session string, notifications [][]byte) error {
+	now := time.Now().UnixMilli()
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM ws_relay WHERE created_ms < ?`, now-relayTTL.Milliseconds()); err != nil {
+			return err
+		}
+		for _, n := range notifications {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO ws_relay (session, body, created_ms) VALUES (?, ?, ?)`,
+				session, string(n), now); err != nil {
+				return err
+			}
+		}
+		return db.announce(ctx, tx, ChangeWS, session)
+	})
+}
+
+// ClaimWS takes the notifications relayed to a session, oldest first; each is taken once.
+func (db *DB) ClaimWS(ctx context.Context, session string) ([][]byte, error) {
+	type row struct {
+		id   int64
+		body string
+	}
+	var got []row
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		got = got[:0]
+		rows, err := tx.QueryContext(ctx, `DELETE FROM ws_relay WHERE session = ? RETURNING id, body`, session)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.id, &r.body); err != nil {
+				return err
+			}
+			got = append(got, r)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(got, func(a, b row) int { return cmp.Compare(a.id, b.id) })
+	out := make([][]byte, len(got))
+	for i, r := range got {
+		out[i] = []byte(r.body)
+	}
+	return out, nil
+}
+
+// PutWSToken keeps a WebSocket access token until it expires (and drops those that have by
+// now, on the emulator's clock).
+func (db *DB) PutWSToken(ctx context.Context, token, accessToken string, now, expires time.Time) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM ws_tokens WHERE expires_ms < ?`, now.UnixMilli()); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO ws_tokens (token, access_token, expires_ms) VALUES (?, ?, ?)`,
+			token, accessToken, expires.UnixMilli())
+		return err
+	})
+}
+
+// WSToken returns the access token a WebSocket token stands for and when it expires;
+// store.ErrNotFound if there is none.
+func (db *DB) WSToken(ctx context.Context, token string) (string, time.Time, error) {
+	var access string
+	var exp int64
+	err := db.r.QueryRowContext(ctx, `SELECT access_token, expires_ms FROM ws_tokens WHERE token = ?`, token).Scan(&access, &exp)
+	if err != nil {
+		return "", time.Time{}, notFound(err)
+	}
+	return access, time.UnixMilli(exp), nil
+}
