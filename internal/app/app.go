@@ -154,6 +154,9 @@ type App struct {
 	serveErr chan error
 	stop     context.CancelFunc // ends background work
 	mu       sync.Mutex         // serialises reset and import
+
+	sharedMu  sync.Mutex
+	faultKeys map[string]string // see controlState
 }
 
 // New prepares an App; Open does the work.
@@ -219,6 +222,12 @@ func (a *App) Open(ctx context.Context) error {
 	}
 	a.handler = &restapi.Server{Router: rt, Auth: a.OAuth, Log: a.Log, Clock: a.Clock, MaxBody: a.Config.MaxBody,
 		Observe: a.Reqs.Add, Limits: a.Limits, Faults: a.Faults}
+	if db.Shared() {
+		a.faultKeys = map[string]string{}
+		a.Faults.Claim = a.claimFault
+		a.handler = a.shareControl(a.handler)
+		a.takeControl(ctx) // as the instances already running have it
+	}
 	db.OnChange(a.follow)
 	db.OnLeader(func() { a.Msgs.Kick(); a.Voice.Kick() }) // due work others left
 	a.WSG.Handler = a.handler
@@ -399,6 +408,12 @@ func (a *App) Import(ctx context.Context, s store.Snapshot) error {
 	a.Msgs.Kick() // the messages and their schedule were replaced
 	a.Voice.Reset()
 	a.TM.Reset()
+	if a.Store.Shared() {
+		// The snapshot's meta may carry another control state than the one in force.
+		if err := a.publishControl(ctx); err != nil {
+			return err
+		}
+	}
 	return a.Notify.Reload(ctx)
 }
 
@@ -431,9 +446,13 @@ func (a *App) follow(ch sqlstore.Change) {
 		if err := a.Notify.Reload(ctx); err != nil {
 			a.Log.Error("reload subscriptions after another instance's change", "err", err)
 		}
+	case sqlstore.ChangeControl:
+		a.takeControl(ctx)
 	case sqlstore.ChangeAll:
 		a.OAuth.Flush()
-		a.Msgs.Kick()
+		a.Voice.Reset() // its reserved ids went with the state
+		a.TM.Reset()
+		a.takeControl(ctx)
 		if err := a.Notify.Reload(ctx); err != nil {
 			a.Log.Error("reload subscriptions after another instance's change", "err", err)
 		}

@@ -202,3 +202,45 @@ func eventually(t *testing.T, what string, ok func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// What the control plane sets on one instance holds on the other: the clock, outbound delays,
+// and faults, a fault for the next call failing one call whichever instance takes it; a reset
+// on one puts the other's clock back too.
+func TestPostgresControlPlaneIsShared(t *testing.T) {
+	dsn := pgtest.Database(t)
+	a := rctest.MustOpenApp(t, rctest.WithDB(dsn))
+	b := rctest.MustOpenApp(t, rctest.WithDB(dsn))
+	ada := a.Login(a.User(0, "101"))
+
+	if r := a.Do(rctest.Req{Method: "POST", Path: "/_rcemu/clock", JSON: map[string]any{"freeze": true, "advance": "10m"}}); r.Status != 200 {
+		t.Fatalf("clock on A: %d %s", r.Status, r.Body)
+	}
+	eventually(t, "B's clock to be A's", func() bool { return b.Clock.IsFrozen() && b.Clock.Now().Equal(a.Clock.Now()) })
+	if r := a.Do(rctest.Req{Method: "PUT", Path: "/_rcemu/messaging", JSON: map[string]any{"sendDelaySeconds": 7}}); r.Status != 200 {
+		t.Fatalf("delays on A: %d %s", r.Status, r.Body)
+	}
+	eventually(t, "B's delays to be A's", func() bool { return b.Msgs.Delays().Send == 7*time.Second })
+
+	if r := a.Do(rctest.Req{Method: "POST", Path: "/_rcemu/faults", JSON: map[string]any{
+		"method": "GET", "path": "/restapi/v1.0/account/*/extension/*", "status": 503, "times": 1}}); r.Status != 201 {
+		t.Fatalf("fault on A: %d %s", r.Status, r.Body)
+	}
+	eventually(t, "B to have A's fault", func() bool { rules, _ := b.Faults.Rules(); return len(rules) == 1 })
+	ext := rctest.Req{Path: "/restapi/v1.0/account/~/extension/~", Token: ada.AccessToken}
+	if r := b.Do(ext); r.Status != 503 {
+		t.Fatalf("the next call, on B: %d, want the fault's 503", r.Status)
+	}
+	if r := a.Do(ext); r.Status != 200 {
+		t.Fatalf("the call after, on A: %d, want 200 (the fault was for one call)", r.Status)
+	}
+	if r := b.Do(ext); r.Status != 200 {
+		t.Fatalf("the call after, on B: %d, want 200", r.Status)
+	}
+
+	if r := b.Do(rctest.Req{Method: "POST", Path: "/_rcemu/reset"}); r.Status != 200 {
+		t.Fatalf("reset on B: %d %s", r.Status, r.Body)
+	}
+	eventually(t, "A's clock to run again after B's reset", func() bool {
+		return !a.Clock.IsFrozen() && time.Since(a.Clock.Now()).Abs() < time.Minute && a.Msgs.Delays().Send == 0
+	})
+}

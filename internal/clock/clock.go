@@ -79,3 +79,24 @@ func (c *Clock) IsFrozen() bool {
 	defer c.mu.RUnlock()
 	return !c.frozen.IsZero()
 }
+
+// State is a clock's setting, to carry it to another clock: an offset from real time, or the
+// instant it is frozen at.
+type State struct {
+	Offset time.Duration `json:"offset"`
+	Frozen time.Time     `json:"frozen,omitzero"`
+}
+
+// State returns the clock's setting.
+func (c *Clock) State() State {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return State{Offset: c.offset, Frozen: c.frozen}
+}
+
+// SetState gives the clock another's setting.
+func (c *Clock) SetState(s State) {
+	c.mu.Lock()
+	c.offset, c.frozen = s.Offset, s.Frozen
+	c.mu.Unlock()
+}

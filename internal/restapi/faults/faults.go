@@ -109,6 +109,11 @@ func (r *Rule) Check() error {
 
 // Injector holds the rules.
 type Injector struct {
+	// Claim, when set, must grant each call a rule with a limited number of calls fails
+	// (instances sharing one set of rules count its calls together); a rule refused a call has
+	// none left and is removed.
+	Claim func(id string) bool
+
 	mu    sync.Mutex
 	count atomic.Int32 // len(rules), read without the lock on every call
 	rules []*Rule
@@ -203,6 +208,11 @@ func (i *Injector) fire(k int, r *Rule) bool {
 	if r.Probability > 0 && r.Probability < 1 && i.rng.Float64() >= r.Probability {
 		return false
 	}
+	if r.Left > 0 && i.Claim != nil && !i.Claim(r.ID) {
+		i.rules = append(i.rules[:k], i.rules[k+1:]...)
+		i.count.Store(int32(len(i.rules)))
+		return false
+	}
 	r.Hits++
 	if r.Left > 0 {
 		r.Left--
@@ -212,6 +222,24 @@ func (i *Injector) fire(k int, r *Rule) bool {
 		}
 	}
 	return true
+}
+
+// Replace puts another injector's rules and seed in place of these (instances sharing them).
+// Ids go on from the largest given.
+func (i *Injector) Replace(rules []Rule, seed uint64) {
+	i.Seed(seed)
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.rules = i.rules[:0]
+	for _, r := range rules {
+		r := r
+		i.rules = append(i.rules, &r)
+		var n int
+		if _, err := fmt.Sscanf(r.ID, "fault-%d", &n); err == nil && n > i.next {
+			i.next = n
+		}
+	}
+	i.count.Store(int32(len(i.rules)))
 }
 
 // WebhookTimeout says a delivery to address is to time out.

@@ -94,3 +94,32 @@ func TestCheckRefusesNonsense(t *testing.T) {
 		}
 	}
 }
+
+// A rule limited to some calls asks Claim for each: one refused has no calls left anywhere and
+// goes; Replace takes another injector's rules and numbers new ones after them.
+func TestClaimAndReplace(t *testing.T) {
+	in := faults.New(1)
+	grant := 1
+	in.Claim = func(string) bool { grant--; return grant >= 0 }
+	r, err := in.Add(faults.Rule{Status: 503, Times: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := in.Match("GET", "/x", "", ""); !ok {
+		t.Fatal("the first call, granted, did not fail")
+	}
+	if _, ok := in.Match("GET", "/x", "", ""); ok {
+		t.Fatal("a call Claim refused failed")
+	}
+	if !in.Empty() {
+		t.Fatal("a rule refused a call is kept")
+	}
+	other := faults.New(2)
+	other.Replace([]faults.Rule{r}, 9)
+	if rules, seed := other.Rules(); len(rules) != 1 || rules[0].ID != r.ID || seed != 9 {
+		t.Fatalf("replaced: %v seed %d", rules, seed)
+	}
+	if n, _ := other.Add(faults.Rule{Status: 500}); n.ID != "fault-2" {
+		t.Fatalf("next id after %s: %s", r.ID, n.ID)
+	}
+}

@@ -129,6 +129,13 @@ func (l *Limiter) AddTrip(t Trip) {
 	l.mu.Unlock()
 }
 
+// SetTrips replaces the pending trips (instances sharing them).
+func (l *Limiter) SetTrips(ts []Trip) {
+	l.mu.Lock()
+	l.trips = append([]Trip(nil), ts...)
+	l.mu.Unlock()
+}
+
 // Reset forgets every count, penalty and trip.
 func (l *Limiter) Reset() {
 	l.mu.Lock()

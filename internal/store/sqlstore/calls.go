@@ -41,23 +41,50 @@ func writeParties(ctx context.Context, tx *sql.Tx, s *rc.CallSession) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM call_parties WHERE call_id = ?`, s.ID); err != nil {
 		return err
 	}
-	seen := map[[2]int64]bool{{s.AccountID, 0}: true}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO call_parties (call_id, account_id, extension_id) VALUES (?, ?, 0)`, s.ID, s.AccountID); err != nil {
-		return err
-	}
-	for _, p := range s.Parties {
-		for _, k := range [][2]int64{{p.AccountID, 0}, {p.AccountID, p.ExtensionID}} {
-			if k[0] == 0 || seen[k] {
-				continue
-			}
-			seen[k] = true
-			if _, err := tx.ExecContext(ctx, `INSERT INTO call_parties (call_id, account_id, extension_id) VALUES (?, ?, ?)`,
-				s.ID, k[0], k[1]); err != nil {
-				return err
-			}
+	for k := range partyKeys(s) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO call_parties (call_id, account_id, extension_id) VALUES (?, ?, ?)`,
+			s.ID, k[0], k[1]); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// partyKeys are the (account, extension) pairs a session is found by: its account, and each
+// party's account and extension (extension 0 for the account as a whole).
+func partyKeys(s *rc.CallSession) map[[2]int64]bool {
+	keys := map[[2]int64]bool{{s.AccountID, 0}: true}
+	for _, p := range s.Parties {
+		for _, k := range [][2]int64{{p.AccountID, 0}, {p.AccountID, p.ExtensionID}} {
+			if k[0] != 0 {
+				keys[k] = true
+			}
+		}
+	}
+	return keys
+}
+
+// partiesChanged says whether the index rows of a session differ from what it now needs: a
+// party may be added, or moved to another extension in place.
+func partiesChanged(ctx context.Context, tx *sql.Tx, s *rc.CallSession) (bool, error) {
+	want := partyKeys(s)
+	rows, err := tx.QueryContext(ctx, `SELECT account_id, extension_id FROM call_parties WHERE call_id = ?`, s.ID)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var k [2]int64
+		if err := rows.Scan(&k[0], &k[1]); err != nil {
+			return false, err
+		}
+		if !want[k] {
+			return true, nil
+		}
+		n++
+	}
+	return n != len(want), rows.Err()
 }
 
 func (db *DB) InsertCall(ctx context.Context, s rc.CallSession) error {
@@ -112,14 +139,18 @@ func (db *DB) UpdateCall(ctx context.Context, s rc.CallSession) error {
 		return err
 	}
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		var before int
-		if err := tx.QueryRowContext(ctx, `SELECT json_array_length(data, '$.parties') FROM calls WHERE id = ?`, s.ID).Scan(&before); err != nil {
-			return notFound(err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE calls SET due_ms = ?, data = ? WHERE id = ?`, dueMS(&s), string(data), s.ID); err != nil {
+		res, err := tx.ExecContext(ctx, `UPDATE calls SET due_ms = ?, data = ? WHERE id = ?`, dueMS(&s), string(data), s.ID)
+		if err != nil {
 			return err
 		}
-		if before != len(s.Parties) {
+		if n, _ := res.RowsAffected(); n == 0 {
+			return store.ErrNotFound
+		}
+		changed, err := partiesChanged(ctx, tx, &s)
+		if err != nil {
+			return err
+		}
+		if changed {
 			if err := writeParties(ctx, tx, &s); err != nil {
 				return err
 			}

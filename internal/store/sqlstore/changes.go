@@ -47,6 +47,7 @@ const (
 	ChangeSubscription = "sub"  // a subscription created, changed or deleted (id)
 	ChangeAll          = "all"  // the whole state replaced (reset, import, seed)
 	ChangeWS           = "ws"   // WebSocket notifications relayed to a session (id): see RelayWS
+	ChangeControl      = "ctl"  // a setting of the control plane's published (meta key)
 )
 
 // Change is one announcement received from another instance.

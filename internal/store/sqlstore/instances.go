@@ -172,3 +172,32 @@ func (db *DB) WSToken(ctx context.Context, token string) (string, time.Time, err
 	}
 	return access, time.UnixMilli(exp), nil
 }
+
+// InitSerial creates a count shared by the instances, unless it exists.
+func (db *DB) InitSerial(ctx context.Context, name string, value int64) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO serials (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, value)
+		return err
+	})
+}
+
+// TakeSerial takes one from a shared count; false when it is used up (or was never made).
+func (db *DB) TakeSerial(ctx context.Context, name string) (bool, error) {
+	var n int64
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE serials SET value = value - 1 WHERE name = ? AND value > 0`, name)
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
+	return n == 1, err
+}
+
+// PublishMeta sets a meta value and announces it (ChangeControl, the key) to the other
+// instances.
+func (db *DB) PublishMeta(ctx context.Context, key, value string) error {
+	_, err := db.exec1(ctx, ChangeControl, key, `INSERT INTO meta (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	return err
+}

@@ -34,7 +34,11 @@ func (db *DB) Snapshot(ctx context.Context, name string) (store.Snapshot, error)
 
 // Snapshots lists the named snapshots, oldest first.
 func (db *DB) Snapshots(ctx context.Context) ([]store.SnapshotInfo, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT name, created_ms, length(data) FROM snapshots ORDER BY created_ms, name`)
+	size := `length(CAST(data AS BLOB))` // length() of text counts characters; Size is bytes
+	if db.dialect == postgres {
+		size = `octet_length(data)`
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT name, created_ms, `+size+` FROM snapshots ORDER BY created_ms, name`)
 	if err != nil {
 		return nil, err
 	}

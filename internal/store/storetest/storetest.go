@@ -44,6 +44,16 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentWritesEachGetTheirOwnAnswer", testConcurrentWritesEachGetTheirOwnAnswer},
 		{"SessionsAndTokens", testSessionsAndTokens},
 		{"Subscriptions", testSubscriptions},
+		{"CallSessions", testCallSessions},
+		{"CallPartiesFollowUpdates", testCallPartiesFollowUpdates},
+		{"DueCalls", testDueCalls},
+		{"CallLog", testCallLog},
+		{"RingOuts", testRingOuts},
+		{"ReserveIDsNeverOverlap", testReserveIDsNeverOverlap},
+		{"Resources", testResources},
+		{"Snapshots", testSnapshots},
+		{"SnapshotDocumentRoundTrip", testSnapshotDocumentRoundTrip},
+		{"SnapshotSizeCountsBytes", testSnapshotSizeCountsBytes},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open) })
 	}

@@ -1,0 +1,182 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/rcemu/rcemu/internal/clock"
+	"github.com/rcemu/rcemu/internal/control"
+	"github.com/rcemu/rcemu/internal/messaging"
+	"github.com/rcemu/rcemu/internal/restapi/faults"
+	"github.com/rcemu/rcemu/internal/restapi/ratelimit"
+	"github.com/rcemu/rcemu/internal/store"
+	"github.com/rcemu/rcemu/internal/voice"
+)
+
+// What the control plane sets is held in memory (the clock, outbound delays, call timings,
+// faults, the rate-limit mode and trips). Instances sharing one PostgreSQL database share it:
+// after every control-plane request that may change it, the instance that took the request
+// writes it as one document and announces it, and the others take it in. A fault limited to a
+// number of calls counts them in the database, so that "the next call fails" fails one call
+// whichever instance takes it.
+
+const metaControl = "control"
+
+type controlState struct {
+	Clock      clock.State      `json:"clock"`
+	Delays     messaging.Delays `json:"delays"`
+	Voice      voice.Timings    `json:"voice"`
+	Faults     []faults.Rule    `json:"faults"`
+	FaultSeed  uint64           `json:"faultSeed"`
+	FaultKeys  map[string]string `json:"faultKeys"` // limited faults' shared counts: rule id → key
+	LimitsMode string           `json:"limitsMode"`
+	Trips      []ratelimit.Trip `json:"trips"`
+}
+
+func (a *App) controlState() controlState {
+	rules, seed := a.Faults.Rules()
+	_, trips := a.Limits.Counts()
+	a.sharedMu.Lock()
+	keys := map[string]string{}
+	for _, r := range rules {
+		if r.Left > 0 {
+			if a.faultKeys[r.ID] == "" {
+				b := make([]byte, 8)
+				_, _ = rand.Read(b)
+				a.faultKeys[r.ID] = hex.EncodeToString(b)
+			}
+			keys[r.ID] = a.faultKeys[r.ID]
+		}
+	}
+	a.sharedMu.Unlock()
+	return controlState{Clock: a.Clock.State(), Delays: a.Msgs.Delays(), Voice: a.Voice.Timings(), Faults: rules, FaultSeed: seed,
+		FaultKeys: keys, LimitsMode: a.Limits.Mode().String(), Trips: trips}
+}
+
+// publishControl writes this instance's control state for the others.
+func (a *App) publishControl(ctx context.Context) error {
+	st := a.controlState()
+	for id, key := range st.FaultKeys {
+		for _, r := range st.Faults {
+			if r.ID == id {
+				if err := a.Store.InitSerial(ctx, "fault:"+key, int64(r.Left)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	doc, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	return a.Store.PublishMeta(ctx, metaControl, string(doc))
+}
+
+// takeControl applies the control state another instance published.
+func (a *App) takeControl(ctx context.Context) {
+	doc, err := a.Store.Meta(ctx, metaControl)
+	if errors.Is(err, store.ErrNotFound) {
+		return
+	}
+	var st controlState
+	if err == nil {
+		err = json.Unmarshal([]byte(doc), &st)
+	}
+	if err != nil {
+		a.Log.Error("read the control state another instance published", "err", err)
+		return
+	}
+	a.Clock.SetState(st.Clock)
+	a.Msgs.SetDelays(st.Delays)
+	a.Voice.SetTimings(st.Voice)
+	a.sharedMu.Lock()
+	a.faultKeys = st.FaultKeys
+	if a.faultKeys == nil {
+		a.faultKeys = map[string]string{}
+	}
+	a.sharedMu.Unlock()
+	a.Faults.Replace(st.Faults, st.FaultSeed)
+	if m, err := ratelimit.ParseMode(st.LimitsMode); err == nil {
+		a.Limits.SetMode(m)
+	}
+	a.Limits.SetTrips(st.Trips)
+	a.Msgs.Kick() // the clock may have moved past due work
+	a.Voice.Kick()
+}
+
+// claimFault takes one of a limited fault's calls from the count all instances share.
+func (a *App) claimFault(id string) bool {
+	a.sharedMu.Lock()
+	key := a.faultKeys[id]
+	a.sharedMu.Unlock()
+	if key == "" {
+		return true // not yet published: this instance alone has it
+	}
+	ok, err := a.Store.TakeSerial(context.Background(), "fault:"+key)
+	if err != nil {
+		a.Log.Error("count a fault's call", "fault", id, "err", err)
+		return true
+	}
+	return ok
+}
+
+// sharesControl says whether a request may change the control state: a control-plane request
+// other than a read.
+func sharesControl(r *http.Request) bool {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead || !strings.HasPrefix(r.URL.Path, control.Prefix+"/") {
+		return false
+	}
+	switch strings.Split(strings.TrimPrefix(r.URL.Path, control.Prefix+"/"), "/")[0] {
+	case "clock", "messaging", "voice", "faults", "rate-limits", "reset":
+		return true
+	}
+	return false
+}
+
+// shareControl publishes the control state after the requests that may change it, before
+// their answer goes out: a client that then calls another instance finds it there.
+func (a *App) shareControl(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !sharesControl(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		buf := &heldResponse{header: http.Header{}, status: http.StatusOK}
+		next.ServeHTTP(buf, r)
+		if err := a.publishControl(r.Context()); err != nil {
+			a.Log.Error("publish the control state", "err", err)
+		}
+		for k, v := range buf.header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(buf.status)
+		_, _ = w.Write(buf.body.Bytes())
+	})
+}
+
+// heldResponse keeps a control-plane answer (small, and never streamed) until it may go.
+type heldResponse struct {
+	header http.Header
+	status int
+	wrote  bool
+	body   bytes.Buffer
+}
+
+func (h *heldResponse) Header() http.Header { return h.header }
+
+func (h *heldResponse) WriteHeader(status int) {
+	if !h.wrote {
+		h.status, h.wrote = status, true
+	}
+}
+
+func (h *heldResponse) Write(b []byte) (int, error) {
+	h.wrote = true
+	return h.body.Write(b)
+}
