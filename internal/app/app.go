@@ -151,7 +151,7 @@ type App struct {
 	handler  http.Handler
 	listener net.Listener
 	server   *http.Server
-	serveErr chan error
+	fatal    chan error         // what ends the emulator from within: the listener, the database
 	stop     context.CancelFunc // ends background work
 	mu       sync.Mutex         // serialises reset and import
 
@@ -225,9 +225,12 @@ func (a *App) Open(ctx context.Context) error {
 	if db.Shared() {
 		a.faultKeys = map[string]string{}
 		a.Faults.Claim = a.claimFault
+		a.Limits.Share()
 		a.handler = a.shareControl(a.handler)
 		a.takeControl(ctx) // as the instances already running have it
 	}
+	a.fatal = make(chan error, 2)
+	db.OnLost(func(err error) { a.fail(fmt.Errorf("lost the database %s: %w", sqlstore.Redact(a.Config.DB), err)) })
 	db.OnChange(a.follow)
 	db.OnLeader(func() { a.Msgs.Kick(); a.Voice.Kick() }) // due work others left
 	a.WSG.Handler = a.handler
@@ -249,14 +252,32 @@ func (a *App) Handler() http.Handler { return a.handler }
 
 // Serve starts answering requests in the background.
 func (a *App) Serve() {
-	a.serveErr = make(chan error, 1)
-	go func() { a.serveErr <- a.server.Serve(a.listener) }()
+	go func() {
+		if err := a.server.Serve(a.listener); !errors.Is(err, http.ErrServerClosed) {
+			a.fail(fmt.Errorf("serve: %w", err))
+		}
+	}()
 	ctx, cancel := context.WithCancel(context.Background())
 	a.stop = cancel
 	go a.Msgs.Run(ctx, a.Log)
 	go a.Voice.Run(ctx, a.Log)
+	if a.Store.Shared() {
+		go a.syncRateCounts(ctx)
+	}
 	a.Notify.Start(ctx)
 }
+
+func (a *App) fail(err error) {
+	a.Log.Error("rcemu cannot go on", "err", err)
+	select {
+	case a.fatal <- err:
+	default:
+	}
+}
+
+// Failed delivers the error that keeps the emulator from going on (its database lost, its
+// listener broken); the caller should Close it and exit.
+func (a *App) Failed() <-chan error { return a.fatal }
 
 // URL is the base URL clients use.
 func (a *App) URL() string {
@@ -408,12 +429,6 @@ func (a *App) Import(ctx context.Context, s store.Snapshot) error {
 	a.Msgs.Kick() // the messages and their schedule were replaced
 	a.Voice.Reset()
 	a.TM.Reset()
-	if a.Store.Shared() {
-		// The snapshot's meta may carry another control state than the one in force.
-		if err := a.publishControl(ctx); err != nil {
-			return err
-		}
-	}
 	return a.Notify.Reload(ctx)
 }
 

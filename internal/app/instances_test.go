@@ -244,3 +244,38 @@ func TestPostgresControlPlaneIsShared(t *testing.T) {
 		return !a.Clock.IsFrozen() && time.Since(a.Clock.Now()).Abs() < time.Minute && a.Msgs.Delays().Send == 0
 	})
 }
+
+// Rate limits count an app's and user's requests on every instance together: what A admitted
+// counts against the window B enforces.
+func TestPostgresRateLimitsCountAcrossInstances(t *testing.T) {
+	dsn := pgtest.Database(t)
+	a := specApp(t, rctest.WithDB(dsn)) // throttling groups come from the spec
+	b := specApp(t, rctest.WithDB(dsn))
+	ada := a.Login(a.User(0, "101"))
+	if r := a.Do(rctest.Req{Method: "PUT", Path: "/_rcemu/rate-limits", JSON: map[string]any{"mode": "enforce"}}); r.Status != 200 {
+		t.Fatalf("enforce on A: %d %s", r.Status, r.Body)
+	}
+	eventually(t, "B to enforce", func() bool { return b.Limits.Mode().String() == "enforce" })
+	ext := rctest.Req{Path: "/restapi/v1.0/account/~/extension/~", Token: ada.AccessToken} // Light: 50 a minute
+	for i := range 30 {
+		if r := a.Do(ext); r.Status != 200 {
+			t.Fatalf("request %d on A: %d", i+1, r.Status)
+		}
+	}
+	time.Sleep(600 * time.Millisecond) // a few exchanges
+	admitted := 0
+	for range 30 {
+		r := b.Do(ext)
+		if r.Status == 429 {
+			break
+		}
+		if r.Status != 200 {
+			t.Fatalf("on B: %d %s", r.Status, r.Body)
+		}
+		admitted++
+	}
+	if admitted != 20 {
+		t.Fatalf("B admitted %d after A's 30, want 20 (50 a minute in all)", admitted)
+	}
+	eventually(t, "A to refuse too (B's 429 started the penalty)", func() bool { return a.Do(ext).Status == 429 })
+}

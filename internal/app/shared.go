@@ -9,6 +9,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/rcemu/rcemu/internal/clock"
 	"github.com/rcemu/rcemu/internal/control"
@@ -26,17 +27,18 @@ import (
 // number of calls counts them in the database, so that "the next call fails" fails one call
 // whichever instance takes it.
 
-const metaControl = "control"
+const settingControl = "control"
 
 type controlState struct {
-	Clock      clock.State      `json:"clock"`
-	Delays     messaging.Delays `json:"delays"`
-	Voice      voice.Timings    `json:"voice"`
-	Faults     []faults.Rule    `json:"faults"`
-	FaultSeed  uint64           `json:"faultSeed"`
-	FaultKeys  map[string]string `json:"faultKeys"` // limited faults' shared counts: rule id → key
-	LimitsMode string           `json:"limitsMode"`
-	Trips      []ratelimit.Trip `json:"trips"`
+	Clock       clock.State       `json:"clock"`
+	Delays      messaging.Delays  `json:"delays"`
+	Voice       voice.Timings     `json:"voice"`
+	Faults      []faults.Rule     `json:"faults"`
+	FaultSeed   uint64            `json:"faultSeed"`
+	FaultKeys   map[string]string `json:"faultKeys"` // limited faults' shared counts: rule id → key
+	LimitsMode  string            `json:"limitsMode"`
+	LimitsEpoch int64             `json:"limitsEpoch"` // counts the rate limiter's resets
+	Trips       []ratelimit.Trip  `json:"trips"`
 }
 
 func (a *App) controlState() controlState {
@@ -56,7 +58,7 @@ func (a *App) controlState() controlState {
 	}
 	a.sharedMu.Unlock()
 	return controlState{Clock: a.Clock.State(), Delays: a.Msgs.Delays(), Voice: a.Voice.Timings(), Faults: rules, FaultSeed: seed,
-		FaultKeys: keys, LimitsMode: a.Limits.Mode().String(), Trips: trips}
+		FaultKeys: keys, LimitsMode: a.Limits.Mode().String(), LimitsEpoch: a.Limits.Epoch(), Trips: trips}
 }
 
 // publishControl writes this instance's control state for the others.
@@ -75,12 +77,12 @@ func (a *App) publishControl(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.Store.PublishMeta(ctx, metaControl, string(doc))
+	return a.Store.PublishSetting(ctx, settingControl, string(doc))
 }
 
 // takeControl applies the control state another instance published.
 func (a *App) takeControl(ctx context.Context) {
-	doc, err := a.Store.Meta(ctx, metaControl)
+	doc, err := a.Store.Setting(ctx, settingControl)
 	if errors.Is(err, store.ErrNotFound) {
 		return
 	}
@@ -105,6 +107,7 @@ func (a *App) takeControl(ctx context.Context) {
 	if m, err := ratelimit.ParseMode(st.LimitsMode); err == nil {
 		a.Limits.SetMode(m)
 	}
+	a.Limits.ResetTo(st.LimitsEpoch)
 	a.Limits.SetTrips(st.Trips)
 	a.Msgs.Kick() // the clock may have moved past due work
 	a.Voice.Kick()
@@ -179,4 +182,55 @@ func (h *heldResponse) WriteHeader(status int) {
 func (h *heldResponse) Write(b []byte) (int, error) {
 	h.wrote = true
 	return h.body.Write(b)
+}
+
+// rateSyncEvery is how often instances sharing a database exchange their rate-limit counts:
+// requests spread over several instances within it may see that much more admitted before a
+// 429 than one instance would allow.
+const rateSyncEvery = 200 * time.Millisecond
+
+// syncRateCounts exchanges rate-limit counts with the other instances until ctx ends.
+func (a *App) syncRateCounts(ctx context.Context) {
+	t := time.NewTicker(rateSyncEvery)
+	defer t.Stop()
+	var after int64
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := a.exchangeRateCounts(ctx, &after); err != nil && ctx.Err() == nil {
+			a.Log.Warn("exchange rate-limit counts", "err", err)
+		}
+	}
+}
+
+func (a *App) exchangeRateCounts(ctx context.Context, after *int64) error {
+	epoch := a.Limits.Epoch()
+	if ds := a.Limits.TakeDeltas(); len(ds) > 0 {
+		doc, err := json.Marshal(ds)
+		if err != nil {
+			return err
+		}
+		if err := a.Store.PutRateCounts(ctx, epoch, string(doc)); err != nil {
+			return err
+		}
+	}
+	rows, err := a.Store.OthersRateCounts(ctx, *after)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		*after = r.ID
+		if r.Epoch != a.Limits.Epoch() {
+			continue // counted before (or after) a reset this instance is not at
+		}
+		var ds []ratelimit.Delta
+		if err := json.Unmarshal([]byte(r.Data), &ds); err != nil {
+			return err
+		}
+		a.Limits.Merge(ds)
+	}
+	return nil
 }

@@ -103,11 +103,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if f, ok := stdout.(interface{ Sync() error }); ok {
 		_ = f.Sync()
 	}
-	<-ctx.Done()
-	log.Info("shutting down")
+	var failed error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case failed = <-a.Failed():
+	}
 	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	return a.Close(shut)
+	if err := a.Close(shut); failed == nil {
+		return err
+	}
+	return failed
 }
 
 func creds(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

@@ -28,12 +28,20 @@ func (e *Error) Error() string {
 	return e.Code + " " + e.Message
 }
 
-// AsError returns the *Error inside err, or a CMN-203 internal error for anything else, so that
-// driver or programming faults never leak their text to a client.
+// ErrUnavailable marks a failure to reach what rcemu stores its state in (a database server
+// that is down or unreachable): the platform's answer to that is a 503, not a 500.
+var ErrUnavailable = errors.New("storage unavailable")
+
+// AsError returns the *Error inside err, a CMN-201 503 for ErrUnavailable, or a CMN-203
+// internal error for anything else, so that driver or programming faults never leak their text
+// to a client.
 func AsError(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
+	}
+	if errors.Is(err, ErrUnavailable) {
+		return &Error{Status: 503, Code: "CMN-201", TopCode: "CMN-201", Message: "Service Temporary Unavailable"}
 	}
 	return Internal()
 }

@@ -6,6 +6,7 @@ package ratelimit
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -92,6 +93,10 @@ type bucket struct {
 	count   int64     // requests seen
 	limited int64     // requests over the limit
 	peak    int       // the most requests a window held
+	// Since the last TakeDeltas: the admitted requests (the latest Limit), and the counts.
+	fresh          []time.Time
+	dCount, dLimit int64
+	dPenalty       bool
 }
 
 // Limiter counts requests per app, user and group.
@@ -101,6 +106,10 @@ type Limiter struct {
 	mode  Mode
 	b     map[key]*bucket
 	trips []Trip
+	// Shared makes Take keep what it counts for TakeDeltas (instances counting together).
+	shared bool
+	dirty  map[key]*bucket
+	epoch  int64 // counts Resets, so that instances sharing counts reset together
 }
 
 // New builds a Limiter.
@@ -140,7 +149,9 @@ func (l *Limiter) SetTrips(ts []Trip) {
 func (l *Limiter) Reset() {
 	l.mu.Lock()
 	l.b = map[key]*bucket{}
+	l.dirty = map[key]*bucket{}
 	l.trips = nil
+	l.epoch++
 	l.mu.Unlock()
 }
 
@@ -164,29 +175,39 @@ func (l *Limiter) Take(app string, ext int64, operation, group string) (Decision
 		l.b[k] = b
 	}
 	b.count++
+	if l.shared {
+		b.dCount++
+		l.dirty[k] = b
+	}
 	d := Decision{Group: g}
 	if l.tripped(operation, group) {
-		b.limited++
+		b.over(l.shared)
 		d.Limited, d.Refuse, d.RetryAfter = true, true, g.Penalty
 		return d, true
 	}
 	if l.mode == Enforce && now.Before(b.penalty) {
 		// The "429 trap": a request during the penalty starts it again.
-		b.penalty = now.Add(g.Penalty)
-		b.limited++
+		b.penalty, b.dPenalty = now.Add(g.Penalty), l.shared
+		b.over(l.shared)
 		d.Limited, d.Refuse, d.RetryAfter = true, true, g.Penalty
 		return d, true
 	}
 	// The ring's oldest entry is the Limit-th request back: within the window, the window is full.
 	oldest := b.hits[b.next]
 	if !oldest.IsZero() && now.Sub(oldest) < g.Window {
-		b.limited++
+		b.over(l.shared)
 		d.Limited = true
 		if l.mode == Enforce {
-			b.penalty = now.Add(g.Penalty)
+			b.penalty, b.dPenalty = now.Add(g.Penalty), l.shared
 			d.Refuse, d.RetryAfter = true, g.Penalty
 			return d, true
 		}
+	}
+	if l.shared {
+		if len(b.fresh) == g.Limit {
+			b.fresh = append(b.fresh[:0], b.fresh[1:]...)
+		}
+		b.fresh = append(b.fresh, now)
 	}
 	b.hits[b.next] = now
 	b.next = (b.next + 1) % len(b.hits)
@@ -194,6 +215,13 @@ func (l *Limiter) Take(app string, ext int64, operation, group string) (Decision
 	b.peak = max(b.peak, n)
 	d.Remaining = g.Limit - n
 	return d, true
+}
+
+func (b *bucket) over(shared bool) {
+	b.limited++
+	if shared {
+		b.dLimit++
+	}
 }
 
 // inWindow counts the admitted requests within the window before now. The ring holds them
@@ -253,4 +281,107 @@ func (l *Limiter) Counts() ([]Count, []Trip) {
 			InWindow: b.inWindow(now, Groups[k.group].Window), Peak: b.peak})
 	}
 	return out, append([]Trip(nil), l.trips...)
+}
+
+// Delta is what one limiter counted of one app, user and group since it last told: for other
+// limiters counting the same requests (instances sharing a database).
+type Delta struct {
+	App      string      `json:"app"`
+	Ext      int64       `json:"ext"`
+	Group    string      `json:"group"`
+	Hits     []time.Time `json:"hits"` // admitted requests, the latest Limit of them
+	Requests int64       `json:"requests"`
+	Limited  int64       `json:"limited"`
+	Penalty  time.Time   `json:"penalty,omitzero"` // set when it started or restarted one
+}
+
+// Share makes the limiter keep what it counts for TakeDeltas.
+func (l *Limiter) Share() {
+	l.mu.Lock()
+	l.shared = true
+	if l.dirty == nil {
+		l.dirty = map[key]*bucket{}
+	}
+	l.mu.Unlock()
+}
+
+// Epoch counts the limiter's resets.
+func (l *Limiter) Epoch() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.epoch
+}
+
+// ResetTo resets the limiter if another's epoch is past its own, and takes that epoch.
+func (l *Limiter) ResetTo(epoch int64) {
+	l.mu.Lock()
+	behind := epoch > l.epoch
+	l.mu.Unlock()
+	if behind {
+		l.Reset()
+		l.mu.Lock()
+		l.epoch = max(l.epoch, epoch)
+		l.mu.Unlock()
+	}
+}
+
+// TakeDeltas returns what was counted since the last call, and starts again.
+func (l *Limiter) TakeDeltas() []Delta {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]Delta, 0, len(l.dirty))
+	for k, b := range l.dirty {
+		d := Delta{App: k.app, Ext: k.ext, Group: k.group, Hits: b.fresh, Requests: b.dCount, Limited: b.dLimit}
+		if b.dPenalty {
+			d.Penalty = b.penalty
+		}
+		out = append(out, d)
+		b.fresh, b.dCount, b.dLimit, b.dPenalty = nil, 0, 0, false
+	}
+	clear(l.dirty)
+	return out
+}
+
+// Merge counts what other limiters counted: their admitted requests join the windows, their
+// tallies the totals, and a penalty they started holds here too.
+func (l *Limiter) Merge(ds []Delta) {
+	now := l.clock.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, d := range ds {
+		g, known := Groups[d.Group]
+		if !known {
+			continue
+		}
+		k := key{d.App, d.Ext, d.Group}
+		b := l.b[k]
+		if b == nil {
+			b = &bucket{hits: make([]time.Time, g.Limit)}
+			l.b[k] = b
+		}
+		b.count += d.Requests
+		b.limited += d.Limited
+		if d.Penalty.After(b.penalty) {
+			b.penalty = d.Penalty
+		}
+		if len(d.Hits) == 0 {
+			continue
+		}
+		all := make([]time.Time, 0, len(b.hits)+len(d.Hits))
+		for _, t := range b.hits {
+			if !t.IsZero() {
+				all = append(all, t)
+			}
+		}
+		all = append(all, d.Hits...)
+		slices.SortFunc(all, func(a, b time.Time) int { return a.Compare(b) })
+		if len(all) > g.Limit {
+			all = all[len(all)-g.Limit:]
+		}
+		// Oldest first from next = 0, unset entries (older than any) ahead of them.
+		clear(b.hits)
+		copy(b.hits[g.Limit-len(all):], all)
+		b.next = 0
+		b.peak = max(b.peak, b.inWindow(now, g.Window))
+	}
 }

@@ -122,3 +122,47 @@ func BenchmarkTake(b *testing.B) {
 		l.Take("app", int64(i%100), "readExtension", "Light")
 	}
 }
+
+// Two limiters counting one app's requests together: what one admitted fills the other's
+// window, a penalty one started refuses on the other, and a reset of one reaches the other
+// through its epoch.
+func TestDeltasMergeIntoAnotherLimiter(t *testing.T) {
+	c := &clock{time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	a, b := ratelimit.New(c, ratelimit.Enforce), ratelimit.New(c, ratelimit.Enforce)
+	a.Share()
+	b.Share()
+	for range 8 {
+		if d, _ := a.Take("app", 1, "op", "Heavy"); d.Refuse {
+			t.Fatal("a refused within its limit")
+		}
+	}
+	if ds := a.TakeDeltas(); len(ds) != 1 || len(ds[0].Hits) != 8 || ds[0].Requests != 8 {
+		t.Fatalf("deltas %+v", ds)
+	} else {
+		b.Merge(ds)
+	}
+	if ds := a.TakeDeltas(); len(ds) != 0 {
+		t.Fatalf("deltas again: %+v", ds)
+	}
+	for i := range 2 {
+		if d, _ := b.Take("app", 1, "op", "Heavy"); d.Refuse || d.Remaining != 1-i {
+			t.Fatalf("b's call %d: %+v (a admitted 8 of 10)", i+1, d)
+		}
+	}
+	if d, _ := b.Take("app", 1, "op", "Heavy"); !d.Refuse {
+		t.Fatal("b admitted an 11th call")
+	}
+	a.Merge(b.TakeDeltas())
+	if d, _ := a.Take("app", 1, "op", "Heavy"); !d.Refuse {
+		t.Fatal("a admitted a call during the penalty b started")
+	}
+	counts, _ := a.Counts()
+	if len(counts) != 1 || counts[0].Requests != 12 || counts[0].Limited != 2 {
+		t.Fatalf("a's tally: %+v", counts)
+	}
+	a.Reset()
+	b.ResetTo(a.Epoch())
+	if d, _ := b.Take("app", 1, "op", "Heavy"); d.Refuse {
+		t.Fatal("b kept counting after a's reset reached it")
+	}
+}

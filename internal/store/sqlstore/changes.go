@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/binary"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -65,6 +66,41 @@ type changes struct {
 	mu       sync.Mutex
 	handlers []func(Change)
 	onLead   []func()
+	onLost   []func(error)
+	giveUp   atomic.Int64 // time.Duration: how long the server may stay away before onLost
+}
+
+// DefaultGiveUp is how long an instance waits for its PostgreSQL server to come back before
+// it reports the database lost (OnLost).
+const DefaultGiveUp = 10 * time.Second
+
+// OnLost registers fn to hear that the database has been unreachable for longer than the
+// give-up time (SetGiveUp); it is called once. On SQLite never.
+func (db *DB) OnLost(fn func(error)) {
+	if db.changes == nil {
+		return
+	}
+	db.changes.mu.Lock()
+	db.changes.onLost = append(db.changes.onLost, fn)
+	db.changes.mu.Unlock()
+}
+
+// SetGiveUp changes how long the server may stay away before OnLost's handlers hear of it.
+func (db *DB) SetGiveUp(d time.Duration) {
+	if db.changes != nil {
+		db.changes.giveUp.Store(int64(d))
+	}
+}
+
+// lost tells the OnLost handlers, once.
+func (c *changes) lost(err error) {
+	c.mu.Lock()
+	fns := c.onLost
+	c.onLost = nil
+	c.mu.Unlock()
+	for _, fn := range fns {
+		fn(err)
+	}
 }
 
 // newInstanceKey makes an instance's key: positive, so that it reads back whole from the two
@@ -116,6 +152,7 @@ func (db *DB) announce(ctx context.Context, tx *sql.Tx, kind, id string) error {
 
 func (db *DB) startChanges(cfg *pgx.ConnConfig) error {
 	c := &changes{instance: strconv.FormatInt(db.self, 36), self: db.self, cfg: cfg, done: make(chan struct{})}
+	c.giveUp.Store(int64(DefaultGiveUp))
 	ctx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 	conn, err := c.listen(ctx)
@@ -179,16 +216,28 @@ func (db *DB) follow(ctx context.Context, conn *pgx.Conn) {
 			conn.Close(context.Background())
 		}
 	}()
+	var away time.Time // since when the server has been unreachable
+	pinged := time.Now()
 	for ctx.Err() == nil {
 		if conn == nil {
 			var err error
-			if conn, err = c.listen(ctx); err != nil {
+			if away.IsZero() {
+				away = time.Now()
+			}
+			lctx, cancel := context.WithTimeout(ctx, time.Second)
+			conn, err = c.listen(lctx)
+			cancel()
+			if err != nil {
+				if gone := time.Since(away); gone > time.Duration(c.giveUp.Load()) && ctx.Err() == nil {
+					c.lost(fmt.Errorf("PostgreSQL unreachable for %s: %w", gone.Round(time.Second), err))
+				}
 				select {
 				case <-ctx.Done():
-				case <-time.After(time.Second):
+				case <-time.After(250 * time.Millisecond):
 				}
 				continue
 			}
+			away = time.Time{}
 			db.apply(Change{Kind: ChangeAll}) // what was sent while away is lost
 		}
 		if !c.leader.Load() {
@@ -216,7 +265,19 @@ func (db *DB) follow(ctx context.Context, conn *pgx.Conn) {
 			}
 		case ctx.Err() != nil:
 		case wctx.Err() != nil:
-			// a quiet second: see whether the store is closing
+			// A quiet second: see whether the store is closing, and now and then whether the
+			// server is still there (a connection to a host that vanished only times out).
+			if time.Since(pinged) > 2*time.Second {
+				pinged = time.Now()
+				pctx, cancel := context.WithTimeout(ctx, time.Second)
+				err := conn.Ping(pctx)
+				cancel()
+				if err != nil && ctx.Err() == nil {
+					c.leader.Store(false)
+					conn.Close(context.Background())
+					conn = nil
+				}
+			}
 		default: // the connection broke, and the lead with it
 			c.leader.Store(false)
 			conn.Close(context.Background())

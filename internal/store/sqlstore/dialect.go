@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"math"
 	"regexp"
 	"strconv"
@@ -13,6 +14,8 @@ import (
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/rcemu/rcemu/internal/rc"
 )
 
 // dialect says which engine a DB speaks to. The query code is shared: it is written in the
@@ -83,9 +86,20 @@ type pgConnector struct{ driver.Connector }
 func (c pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.Connector.Connect(ctx)
 	if err != nil {
-		return nil, err
+		return nil, unavailable(err)
 	}
 	return &pgConn{conn}, nil
+}
+
+// unavailable marks an error of reaching the server (not one the server answered with, nor a
+// cancelled request), so that clients get a 503 while the database is away.
+func unavailable(err error) error {
+	var pgErr *pgconn.PgError
+	if err == nil || errors.Is(err, driver.ErrBadConn) || errors.As(err, &pgErr) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, rc.ErrUnavailable) {
+		return err // ErrBadConn as it is: database/sql retries on another connection
+	}
+	return fmt.Errorf("%w: %w", rc.ErrUnavailable, err)
 }
 
 // pgConn delegates to pgx's stdlib.Conn, which implements every optional interface used here.
@@ -98,19 +112,39 @@ func (c *pgConn) Begin() (driver.Tx, error) {
 }
 
 func (c *pgConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
-	return c.c.(driver.ConnPrepareContext).PrepareContext(ctx, rebind(q))
+	st, err := c.c.(driver.ConnPrepareContext).PrepareContext(ctx, rebind(q))
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return pgStmt{st}, nil
+}
+
+// pgStmt marks the errors of prepared statements as the connection's own are (unavailable).
+type pgStmt struct{ driver.Stmt }
+
+func (s pgStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	res, err := s.Stmt.(driver.StmtExecContext).ExecContext(ctx, args)
+	return res, unavailable(err)
+}
+
+func (s pgStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	rows, err := s.Stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
+	return rows, unavailable(err)
 }
 
 func (c *pgConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	return c.c.(driver.ConnBeginTx).BeginTx(ctx, opts)
+	tx, err := c.c.(driver.ConnBeginTx).BeginTx(ctx, opts)
+	return tx, unavailable(err)
 }
 
 func (c *pgConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
-	return c.c.(driver.ExecerContext).ExecContext(ctx, rebind(q), args)
+	res, err := c.c.(driver.ExecerContext).ExecContext(ctx, rebind(q), args)
+	return res, unavailable(err)
 }
 
 func (c *pgConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
-	return c.c.(driver.QueryerContext).QueryContext(ctx, rebind(q), args)
+	rows, err := c.c.(driver.QueryerContext).QueryContext(ctx, rebind(q), args)
+	return rows, unavailable(err)
 }
 
 func (c *pgConn) Ping(ctx context.Context) error { return c.c.(driver.Pinger).Ping(ctx) }

@@ -194,10 +194,61 @@ func (db *DB) TakeSerial(ctx context.Context, name string) (bool, error) {
 	return n == 1, err
 }
 
-// PublishMeta sets a meta value and announces it (ChangeControl, the key) to the other
-// instances.
-func (db *DB) PublishMeta(ctx context.Context, key, value string) error {
-	_, err := db.exec1(ctx, ChangeControl, key, `INSERT INTO meta (key, value) VALUES (?, ?)
+// PublishSetting sets a shared setting and announces it (ChangeControl, the key) to the other
+// instances. Settings are not state: export, import and reset leave them alone.
+func (db *DB) PublishSetting(ctx context.Context, key, value string) error {
+	_, err := db.exec1(ctx, ChangeControl, key, `INSERT INTO shared_settings (key, value) VALUES (?, ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
 	return err
+}
+
+// Setting returns a shared setting; store.ErrNotFound if it was never set.
+func (db *DB) Setting(ctx context.Context, key string) (string, error) {
+	var v string
+	err := db.r.QueryRowContext(ctx, `SELECT value FROM shared_settings WHERE key = ?`, key).Scan(&v)
+	return v, notFound(err)
+}
+
+// rateCountsTTL is how long exchanged rate-limit counts are kept: past a window and a penalty
+// they change no decision, and an instance starting reads what is left.
+const rateCountsTTL = 3 * time.Minute
+
+// RateCounts is one instance's exchanged rate-limit counts.
+type RateCounts struct {
+	ID    int64
+	Epoch int64
+	Data  string
+}
+
+// PutRateCounts stores what this instance counted since it last did, for the others.
+func (db *DB) PutRateCounts(ctx context.Context, epoch int64, data string) error {
+	now := time.Now().UnixMilli()
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM rate_counts WHERE created_ms < ?`, now-rateCountsTTL.Milliseconds()); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO rate_counts (instance, epoch, created_ms, data) VALUES (?, ?, ?, ?)`,
+			db.self, epoch, now, data)
+		return err
+	})
+}
+
+// OthersRateCounts returns what other instances stored after the row afterID, in order. Rows
+// are numbered under the write lock, so that one committed later never has a smaller id.
+func (db *DB) OthersRateCounts(ctx context.Context, afterID int64) ([]RateCounts, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, epoch, data FROM rate_counts WHERE id > ? AND instance <> ? ORDER BY id`,
+		afterID, db.self)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []RateCounts
+	for rows.Next() {
+		var r RateCounts
+		if err := rows.Scan(&r.ID, &r.Epoch, &r.Data); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }

@@ -27,3 +27,19 @@ CREATE TABLE ws_tokens (
 	access_token TEXT NOT NULL,
 	expires_ms   INTEGER NOT NULL
 );
+
+-- Rate-limit counts exchanged between instances: each row is what one instance counted since
+-- its previous row (a JSON array), in the rate limiter's epoch (its resets) it counted them in.
+CREATE TABLE rate_counts (
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	instance   INTEGER NOT NULL,
+	epoch      INTEGER NOT NULL,
+	created_ms INTEGER NOT NULL,
+	data       TEXT NOT NULL
+);
+
+-- Settings instances share that are not state (the control plane's, as one document a key).
+CREATE TABLE shared_settings (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
