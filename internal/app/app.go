@@ -157,6 +157,7 @@ type App struct {
 
 	sharedMu  sync.Mutex
 	faultKeys map[string]string // see controlState
+	relayed   chan struct{}     // other instances relayed WebSocket notifications
 }
 
 // New prepares an App; Open does the work.
@@ -223,6 +224,7 @@ func (a *App) Open(ctx context.Context) error {
 	a.handler = &restapi.Server{Router: rt, Auth: a.OAuth, Log: a.Log, Clock: a.Clock, MaxBody: a.Config.MaxBody,
 		Observe: a.Reqs.Add, Limits: a.Limits, Faults: a.Faults}
 	if db.Shared() {
+		a.relayed = make(chan struct{}, 1)
 		a.faultKeys = map[string]string{}
 		a.Faults.Claim = a.claimFault
 		a.Limits.Share()
@@ -263,6 +265,7 @@ func (a *App) Serve() {
 	go a.Voice.Run(ctx, a.Log)
 	if a.Store.Shared() {
 		go a.syncRateCounts(ctx)
+		go a.claimRelayed(ctx)
 	}
 	a.Notify.Start(ctx)
 }
@@ -447,15 +450,9 @@ func (a *App) follow(ch sqlstore.Change) {
 	case sqlstore.ChangeCalls:
 		a.Voice.Kick()
 	case sqlstore.ChangeWS:
-		if !a.WSG.Holds(ch.ID) {
-			return
-		}
-		notes, err := a.Store.ClaimWS(ctx, ch.ID)
-		if err != nil {
-			a.Log.Error("take WebSocket notifications relayed by another instance", "err", err)
-		}
-		for _, n := range notes {
-			a.Notify.WS(ch.ID, n)
+		select { // the claimer takes everything there is: one wake-up waiting is enough
+		case a.relayed <- struct{}{}:
+		default:
 		}
 	case sqlstore.ChangeSubscription:
 		if err := a.Notify.Reload(ctx); err != nil {

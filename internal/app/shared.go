@@ -234,3 +234,27 @@ func (a *App) exchangeRateCounts(ctx context.Context, after *int64) error {
 	}
 	return nil
 }
+
+// claimRelayed takes the WebSocket notifications other instances relayed to this one's
+// sessions, each time it is told there are some, until ctx ends. It runs apart from the change
+// listener, so that a burst of relays costs one claim, not one each.
+func (a *App) claimRelayed(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-a.relayed:
+		}
+		held := a.WSG.Held()
+		if len(held) == 0 {
+			continue
+		}
+		notes, err := a.Store.ClaimWS(ctx, held)
+		if err != nil && ctx.Err() == nil {
+			a.Log.Error("take WebSocket notifications relayed by another instance", "err", err)
+		}
+		for _, n := range notes {
+			a.Notify.WS(n.Session, n.Body)
+		}
+	}
+}

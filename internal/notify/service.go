@@ -42,9 +42,9 @@ const (
 // this instance's (gone, or held by another instance).
 type WSSender func(session string, notification []byte) bool
 
-// WSRelay carries notifications for a WebSocket session this instance does not hold to the
-// instance sharing its store that does, if any.
-type WSRelay func(ctx context.Context, session string, notifications [][]byte) error
+// WSRelay carries notifications for WebSocket sessions this instance does not hold (session →
+// notifications, in order) to the instances sharing its store that do, if any.
+type WSRelay func(ctx context.Context, notifications map[string][][]byte) error
 
 // SubscriptionStore holds subscriptions and the WebHook outbox, and answers what filters ask
 // about the extensions they name.
@@ -303,9 +303,9 @@ func (s *Service) dispatch(ctx context.Context, batch []rc.Event) error {
 			away[w.session] = append(away[w.session], w.body)
 		}
 	}
-	for session, bodies := range away {
-		if err := s.Relay(ctx, session, bodies); err != nil && ctx.Err() == nil {
-			s.Log.Error("relay WebSocket notifications", "session", session, "err", err)
+	if len(away) > 0 {
+		if err := s.Relay(ctx, away); err != nil && ctx.Err() == nil {
+			s.Log.Error("relay WebSocket notifications", "sessions", len(away), "err", err)
 		}
 	}
 	if len(hooks) == 0 {

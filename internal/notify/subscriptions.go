@@ -338,3 +338,14 @@ func (s *Service) DropSession(ctx context.Context, session string) {
 
 // ClearAttempts forgets the attempt log (reset).
 func (s *Service) ClearAttempts() { s.attempts.Clear() }
+
+// Indexed counts the subscriptions this instance matches events against.
+func (s *Service) Indexed() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	n := 0
+	for _, subs := range s.byAcc {
+		n += len(subs)
+	}
+	return n
+}

@@ -37,6 +37,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/rcemu/rcemu/internal/rctest"
+	"github.com/rcemu/rcemu/internal/store/pgtest"
 )
 
 // bodyInt reads the integer after `"name":` in the notification body of a frame (after
@@ -64,7 +65,18 @@ func TestPerfWebSocketFanout(t *testing.T) {
 	if sockets > users*30 {
 		t.Fatalf("%d sockets need at least %d users (30 subscriptions per user and app)", sockets, (sockets+29)/30)
 	}
-	a := rctest.MustOpenApp(t, rctest.WithSeed(rctest.PerfSeed(t, users)))
+	// RCEMU_PERF_INSTANCES=2 (with RCEMU_TEST_POSTGRES): the sockets open on a second instance
+	// sharing a PostgreSQL database with the one the events happen on, so that every
+	// notification is relayed through the database.
+	var a, via *rctest.App
+	if rctest.EnvInt("RCEMU_PERF_INSTANCES", 1) == 2 {
+		dsn := pgtest.Database(t)
+		a = rctest.MustOpenApp(t, rctest.WithSeed(rctest.PerfSeed(t, users)), rctest.WithDB(dsn))
+		via = rctest.MustOpenApp(t, rctest.WithDB(dsn))
+	} else {
+		a = rctest.MustOpenApp(t, rctest.WithSeed(rctest.PerfSeed(t, users)))
+		via = a
+	}
 	us := a.LoginAll(t)
 	clock := rctest.NewLatencyClock()
 
@@ -87,7 +99,7 @@ func TestPerfWebSocketFanout(t *testing.T) {
 			filter = "/restapi/v1.0/account/~/extension/~/presence"
 		}
 		setup, cancel := context.WithTimeout(ctx, 10*time.Second)
-		c, err := rctest.OpenWSSession(setup, a.URL, u.Token, filter)
+		c, err := rctest.OpenWSSession(setup, via.URL, u.Token, filter)
 		cancel()
 		if err != nil {
 			t.Fatalf("socket %d: %v", i, err)
@@ -107,6 +119,13 @@ func TestPerfWebSocketFanout(t *testing.T) {
 				}
 			}
 		}()
+	}
+	if via != a {
+		deadline := time.Now().Add(30 * time.Second)
+		for a.Notify.Indexed() < sockets && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Logf("instances: 2 on one PostgreSQL database; the publishing one indexes %d subscriptions of sockets on the other", a.Notify.Indexed())
 	}
 	t.Logf("setup: %d users, %d WebSocket sessions each with a subscription (%s filter), in %v",
 		len(us), sockets, mode, time.Since(start).Round(time.Millisecond))

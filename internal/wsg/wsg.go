@@ -370,11 +370,15 @@ func (g *Gateway) end(s *session) {
 // notifications come (@rc-ex/ws re-attaches its subscription's listener only then).
 const replayDelay = 250 * time.Millisecond
 
-// Holds reports whether a session is this gateway's (connected or waiting for a recovery).
-func (g *Gateway) Holds(id string) bool {
+// Held lists the ids of the gateway's sessions, connected or waiting for a recovery.
+func (g *Gateway) Held() []string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.sessions[id] != nil
+	ids := make([]string, 0, len(g.sessions))
+	for id := range g.sessions {
+		ids = append(ids, id)
+	}
+	return ids
 }
 
 // deliver is the notification service's way into a session. It only queues: the notification

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/rcemu/rcemu/internal/rc"
@@ -95,55 +96,96 @@ func (db *DB) AdoptDeliveries(ctx context.Context, limit int) ([]rc.Delivery, er
 // to take it: one that ended (or died) never will.
 const relayTTL = 5 * time.Minute
 
-// RelayWS hands WebSocket notifications for a session this instance does not hold to the
-// instance that does: they are stored, and that instance hears of it and takes them
-// (ClaimWS), in order.
-func (db *DB) RelayWS(ctx context.Context, session string, notifications [][]byte) error {
+// RelayWS hands WebSocket notifications for sessions this instance does not hold (session →
+// notifications, in order) to the instances that do: they are stored in one transaction, and
+// every instance hears of it once and takes those of its own sessions (ClaimWS).
+func (db *DB) RelayWS(ctx context.Context, notifications map[string][][]byte) error {
 	now := time.Now().UnixMilli()
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM ws_relay WHERE created_ms < ?`, now-relayTTL.Milliseconds()); err != nil {
 			return err
 		}
-		for _, n := range notifications {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO ws_relay (session, body, created_ms) VALUES (?, ?, ?)`,
-				session, string(n), now); err != nil {
-				return err
+		// Many rows a statement: a fan-out relays one notification to each of many sessions,
+		// and a round trip each was most of its cost.
+		const perInsert = 300
+		args := make([]any, 0, 3*perInsert)
+		flush := func() error {
+			if len(args) == 0 {
+				return nil
+			}
+			q := `INSERT INTO ws_relay (session, body, created_ms) VALUES (?, ?, ?)` + strings.Repeat(", (?, ?, ?)", len(args)/3-1)
+			_, err := tx.ExecContext(ctx, q, args...)
+			args = args[:0]
+			return err
+		}
+		for session, ns := range notifications {
+			for _, n := range ns {
+				args = append(args, session, string(n), now)
+				if len(args) == cap(args) {
+					if err := flush(); err != nil {
+						return err
+					}
+				}
 			}
 		}
-		return db.announce(ctx, tx, ChangeWS, session)
+		if err := flush(); err != nil {
+			return err
+		}
+		return db.announce(ctx, tx, ChangeWS, "")
 	})
 }
 
-// ClaimWS takes the notifications relayed to a session, oldest first; each is taken once.
-func (db *DB) ClaimWS(ctx context.Context, session string) ([][]byte, error) {
+// Relayed is a WebSocket notification another instance relayed.
+type Relayed struct {
+	Session string
+	Body    []byte
+}
+
+// ClaimWS takes the notifications relayed to any of sessions, oldest first; each is taken once.
+func (db *DB) ClaimWS(ctx context.Context, sessions []string) ([]Relayed, error) {
 	type row struct {
-		id   int64
-		body string
+		id int64
+		Relayed
 	}
 	var got []row
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		got = got[:0]
-		rows, err := tx.QueryContext(ctx, `DELETE FROM ws_relay WHERE session = ? RETURNING id, body`, session)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var r row
-			if err := rows.Scan(&r.id, &r.body); err != nil {
+		for len(sessions) > 0 {
+			chunk := sessions[:min(len(sessions), 500)]
+			sessions = sessions[len(chunk):]
+			args := make([]any, len(chunk))
+			for i, s := range chunk {
+				args[i] = s
+			}
+			rows, err := tx.QueryContext(ctx, `DELETE FROM ws_relay WHERE session IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)
+				RETURNING id, session, body`, args...)
+			if err != nil {
 				return err
 			}
-			got = append(got, r)
+			for rows.Next() {
+				var r row
+				var body string
+				if err := rows.Scan(&r.id, &r.Session, &body); err != nil {
+					rows.Close()
+					return err
+				}
+				r.Body = []byte(body)
+				got = append(got, r)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
 		}
-		return rows.Err()
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	slices.SortFunc(got, func(a, b row) int { return cmp.Compare(a.id, b.id) })
-	out := make([][]byte, len(got))
+	out := make([]Relayed, len(got))
 	for i, r := range got {
-		out[i] = []byte(r.body)
+		out[i] = r.Relayed
 	}
 	return out, nil
 }

@@ -137,24 +137,26 @@ func TestPostgresInstancesShareDeliveriesRelayAndTokens(t *testing.T) {
 		t.Fatalf("adopted after a stopped: %v, want %d and %d once each", seen, ia, ia+1)
 	}
 
-	if err := b.RelayWS(ctx, "sess", [][]byte{[]byte(`1`), []byte(`2`)}); err != nil {
+	if err := b.RelayWS(ctx, map[string][][]byte{"sess": {[]byte(`1`), []byte(`2`)}, "other": {[]byte(`x`)}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.RelayWS(ctx, "other", [][]byte{[]byte(`x`)}); err != nil {
+	if err := c.RelayWS(ctx, map[string][][]byte{"sess": {[]byte(`3`)}, "third": {[]byte(`y`)}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.RelayWS(ctx, "sess", [][]byte{[]byte(`3`)}); err != nil {
-		t.Fatal(err)
+	got, err := c.ClaimWS(ctx, []string{"sess", "nobody"})
+	if err != nil || len(got) != 3 {
+		t.Fatalf("claimed %v (%v), want sess's three", got, err)
 	}
-	got, err := c.ClaimWS(ctx, "sess")
-	if err != nil || len(got) != 3 || string(got[0]) != "1" || string(got[1]) != "2" || string(got[2]) != "3" {
-		t.Fatalf("claimed %q (%v), want 1 2 3", got, err)
+	for i, want := range []string{"1", "2", "3"} {
+		if got[i].Session != "sess" || string(got[i].Body) != want {
+			t.Fatalf("claimed %d: %s %q, want sess %s (in order)", i, got[i].Session, got[i].Body, want)
+		}
 	}
-	if again, err := b.ClaimWS(ctx, "sess"); err != nil || len(again) != 0 {
-		t.Fatalf("claimed again %q (%v)", again, err)
+	if again, err := b.ClaimWS(ctx, []string{"sess"}); err != nil || len(again) != 0 {
+		t.Fatalf("claimed again %v (%v)", again, err)
 	}
-	if other, err := b.ClaimWS(ctx, "other"); err != nil || len(other) != 1 {
-		t.Fatalf("the other session's: %q (%v)", other, err)
+	if others, err := b.ClaimWS(ctx, []string{"third", "other"}); err != nil || len(others) != 2 {
+		t.Fatalf("the other sessions': %v (%v)", others, err)
 	}
 
 	now := time.Now()
