@@ -67,13 +67,7 @@ func rules() []rule {
 		{"console", join(internals("store/sqlstore", "api", "app", "control"), []string{"database/sql"})},
 	}
 	for _, d := range domain {
-		f := join(handlers, internals("restapi", "store/sqlstore"), []string{"database/sql", "net/http"})
-		if d == "notify" {
-			// notify still posts WebHooks to https:// receivers through net/http (HOUSE debt:
-			// matching, bodies and transport in one package).
-			f = join(handlers, internals("restapi", "store/sqlstore"), []string{"database/sql"})
-		}
-		rs = append(rs, rule{d, f})
+		rs = append(rs, rule{d, join(handlers, internals("restapi", "store/sqlstore"), []string{"database/sql", "net/http"})})
 	}
 	return rs
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/rcemu/rcemu/internal/credentials"
 	"github.com/rcemu/rcemu/internal/directory"
 	"github.com/rcemu/rcemu/internal/events"
+	"github.com/rcemu/rcemu/internal/hookhttp/stdpost"
 	"github.com/rcemu/rcemu/internal/messaging"
 	"github.com/rcemu/rcemu/internal/notify"
 	"github.com/rcemu/rcemu/internal/oauth"
@@ -181,6 +182,7 @@ func (a *App) Open(ctx context.Context) error {
 	a.Msgs = messaging.New(db, a.Clock, a.Bus)
 	a.Notify = notify.New(db, a.Clock, a.Bus, a.Log, func() string { return a.URL() })
 	a.Notify.StrictHTTPS = a.Config.StrictHTTPS
+	a.Notify.Poster = stdpost.New(notify.DeliveryTimeout)
 	if err := a.Notify.Reload(ctx); err != nil {
 		db.Close()
 		return err

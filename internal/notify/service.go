@@ -12,7 +12,6 @@ import (
 	"errors"
 	"log/slog"
 	mrand "math/rand/v2"
-	"net/http"
 	"sync"
 	"time"
 
@@ -41,6 +40,12 @@ const (
 // WSSender hands a notification to a WebSocket session; it reports false if the session is not
 // this instance's (gone, or held by another instance).
 type WSSender func(session string, notification []byte) bool
+
+// Poster POSTs body to address with headers and reads up to maxBody of the answer; echo, when
+// not "", names an answer header whose value it returns too.
+type Poster interface {
+	Post(ctx context.Context, address string, headers []hookhttp.Header, body []byte, maxBody int64, echo string) (hookhttp.Response, string, error)
+}
 
 // WSRelay carries notifications for WebSocket sessions this instance does not hold (session →
 // notifications, in order) to the instances sharing its store that do, if any.
@@ -86,6 +91,9 @@ type Service struct {
 	TimeoutFault func(address string) bool
 	// WS delivers to WebSocket sessions; set by the gateway.
 	WS WSSender
+	// Poster makes validation handshakes and deliveries to https:// receivers (net/http's
+	// job); the app sets it.
+	Poster Poster
 	// Relay, when set, takes what WS refused (instances sharing a store).
 	Relay WSRelay
 	// AdoptEvery is how often deliveries left pending by a stopped instance are looked for,
@@ -94,7 +102,6 @@ type Service struct {
 	// FirstRetry and MaxRetry bound the backoff between delivery attempts.
 	FirstRetry, MaxRetry time.Duration
 
-	client  *http.Client     // validation handshakes, and deliveries to https:// receivers
 	hooks   *hookhttp.Client // http:// receivers
 	targets sync.Map         // address → *hookhttp.Target, or nil for net/http
 
@@ -122,12 +129,8 @@ type active struct {
 func New(s SubscriptionStore, clock rc.Clock, bus *events.Bus, log *slog.Logger, baseURL func() string) *Service {
 	return &Service{store: s, Clock: clock, Bus: bus, Log: log, BaseURL: baseURL, FirstRetry: firstRetry, MaxRetry: maxRetry,
 		AdoptEvery: 5 * time.Second,
-		client: &http.Client{Timeout: DeliveryTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-			// A fan-out to an https:// receiver sends from many subscriptions at once: keep
-			// those connections alive rather than opening new ones for every burst.
-			Transport: &http.Transport{MaxIdleConnsPerHost: 1024, MaxIdleConns: 4096, IdleConnTimeout: 90 * time.Second}},
-		hooks: hookhttp.New(DeliveryTimeout),
-		byAcc: map[int64]map[string]*active{}, queues: map[string]*subQueue{}, attempts: ring.New[Attempt](2000),
+		hooks:      hookhttp.New(DeliveryTimeout),
+		byAcc:      map[int64]map[string]*active{}, queues: map[string]*subQueue{}, attempts: ring.New[Attempt](2000),
 		work: make(chan *subQueue), record: make(chan outcome, recordBacklog)}
 }
 

@@ -5,12 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"io"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/rcemu/rcemu/internal/hookhttp"
 	"github.com/rcemu/rcemu/internal/rc"
 	"github.com/rcemu/rcemu/internal/store"
 )
@@ -155,34 +154,30 @@ func (s *Service) validate(ctx context.Context, dm rc.DeliveryMode) error {
 	token := hex.EncodeToString(b)
 	ctx, cancel := context.WithTimeout(ctx, ValidationTimeout)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "POST", dm.Address, nil)
-	req.Header.Set("Validation-Token", token)
-	req.Header.Set("User-Agent", "RingCentral-Webhook/8.3")
-	req.Header.Set("Accept", "application/json")
+	headers := []hookhttp.Header{{Name: "Validation-Token", Value: token}, {Name: "User-Agent", Value: "RingCentral-Webhook/8.3"},
+		{Name: "Accept", Value: "application/json"}}
 	start := time.Now()
 	a := Attempt{Time: s.Clock.Now(), Address: dm.Address, Validation: true, Attempt: 1}
-	res, err := s.client.Do(req)
+	res, echoed, err := s.Poster.Post(ctx, dm.Address, headers, nil, 1<<16, "Validation-Token")
 	a.LatencyMs = float64(time.Since(start).Microseconds()) / 1000
 	if err != nil {
 		a.Error, a.Rules = err.Error(), []string{RuleUnreachable}
 		s.attempts.Add(a)
 		return subError(400, "SUB-521", "WebHook is not reachable")
 	}
-	n, _ := io.Copy(io.Discard, io.LimitReader(res.Body, 1<<16))
-	res.Body.Close()
-	a.Status, a.ResponseBytes = res.StatusCode, int(n)+headerSize(res.Header)
+	a.Status, a.ResponseBytes = res.Status, int(res.BodyBytes)+res.HeaderBytes
 	fail := func(rule, code, msg string) error {
 		a.Rules = append(a.Rules, rule)
 		s.attempts.Add(a)
 		return subError(400, code, msg)
 	}
-	if res.StatusCode != http.StatusOK {
+	if res.Status != 200 {
 		return fail(RuleNon2xx, "SUB-525", "WebHook server response is invalid")
 	}
 	if a.ResponseBytes > MaxValidationReply {
 		return fail(RuleOversized, "SUB-525", "WebHook server response is invalid")
 	}
-	if res.Header.Get("Validation-Token") != token {
+	if echoed != token {
 		return fail(RuleNoEcho, "SUB-520", "Validation Token is not returned")
 	}
 	s.attempts.Add(a)

@@ -1,12 +1,9 @@
 package notify
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"sync"
 	"time"
 
@@ -270,32 +267,10 @@ func deliveryHeaders(buf *[6]hookhttp.Header, token string) []hookhttp.Header {
 	return buf[:]
 }
 
-// post delivers to an https:// receiver (or anything hookhttp does not speak) with net/http.
+// post delivers to an https:// receiver (or anything hookhttp's own client does not speak).
 func (s *Service) post(address string, headers []hookhttp.Header, body []byte) (hookhttp.Response, error) {
-	req, err := http.NewRequest("POST", address, bytes.NewReader(body))
-	if err != nil {
-		return hookhttp.Response{}, err
-	}
-	for _, h := range headers {
-		req.Header.Set(h.Name, h.Value)
-	}
-	res, err := s.client.Do(req)
-	if err != nil {
-		return hookhttp.Response{}, err
-	}
-	n, _ := io.Copy(io.Discard, io.LimitReader(res.Body, 1<<20))
-	res.Body.Close()
-	return hookhttp.Response{Status: res.StatusCode, HeaderBytes: headerSize(res.Header), BodyBytes: n}, nil
-}
-
-func headerSize(h http.Header) int {
-	n := 0
-	for k, vs := range h {
-		for _, v := range vs {
-			n += len(k) + len(v) + 4
-		}
-	}
-	return n
+	res, _, err := s.Poster.Post(context.Background(), address, headers, body, 1<<20, "")
+	return res, err
 }
 
 // blacklist marks a subscription whose receiver kept failing, as the platform does; only
