@@ -27,7 +27,9 @@ import (
 // the leader finds due scheduled work (message status changes, call steps), so that each is
 // applied, and notified, once. Writes that schedule work announce it, and the leader's
 // scheduler looks again. When the leader goes, its session ends, the lock frees, and another
-// instance takes it within a second.
+// instance takes it within a second. It also holds a lock of the instance's own key, by which
+// the others know it is running (see AdoptDeliveries), and pings the server every two seconds;
+// a server gone for longer than the give-up time is reported to OnLost.
 //
 // On SQLite there is one process per database file and nothing of this runs.
 
