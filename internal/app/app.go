@@ -158,7 +158,8 @@ type App struct {
 
 	sharedMu  sync.Mutex
 	faultKeys map[string]string // see controlState
-	relayed   chan struct{}     // other instances relayed WebSocket notifications
+	tripKeys  map[string]string
+	relayed   chan struct{} // other instances relayed WebSocket notifications
 }
 
 // New prepares an App; Open does the work.
@@ -227,8 +228,9 @@ func (a *App) Open(ctx context.Context) error {
 		Observe: a.Reqs.Add, Limits: a.Limits, Faults: a.Faults}
 	if db.Shared() {
 		a.relayed = make(chan struct{}, 1)
-		a.faultKeys = map[string]string{}
+		a.faultKeys, a.tripKeys = map[string]string{}, map[string]string{}
 		a.Faults.Claim = a.claimFault
+		a.Limits.ClaimTrip = a.claimTrip
 		a.Limits.Share()
 		a.handler = a.shareControl(a.handler)
 		a.takeControl(ctx) // as the instances already running have it

@@ -279,3 +279,24 @@ func TestPostgresRateLimitsCountAcrossInstances(t *testing.T) {
 	}
 	eventually(t, "A to refuse too (B's 429 started the penalty)", func() bool { return a.Do(ext).Status == 429 })
 }
+
+// A trip set on one instance ("the second next call answers 429") fires once, on whichever
+// instance that call reaches.
+func TestPostgresTripFiresOnceAcrossInstances(t *testing.T) {
+	dsn := pgtest.Database(t)
+	a := specApp(t, rctest.WithDB(dsn))
+	b := specApp(t, rctest.WithDB(dsn))
+	ada := a.Login(a.User(0, "101"))
+	if r := a.Do(rctest.Req{Method: "PUT", Path: "/_rcemu/rate-limits", JSON: map[string]any{"trip": map[string]any{"group": "Light", "after": 1}}}); r.Status != 200 {
+		t.Fatalf("trip on A: %d %s", r.Status, r.Body)
+	}
+	eventually(t, "B to have A's trip", func() bool { _, trips := b.Limits.Counts(); return len(trips) == 1 })
+	ext := rctest.Req{Path: "/restapi/v1.0/account/~/extension/~", Token: ada.AccessToken}
+	var got []int
+	for _, via := range []*rctest.App{b, a, b, a} {
+		got = append(got, via.Do(ext).Status)
+	}
+	if got[0] != 200 || got[1] != 429 || got[2] != 200 || got[3] != 200 {
+		t.Fatalf("B, A, B, A answered %v, want 200 429 200 200", got)
+	}
+}

@@ -39,6 +39,7 @@ type controlState struct {
 	LimitsMode  string            `json:"limitsMode"`
 	LimitsEpoch int64             `json:"limitsEpoch"` // counts the rate limiter's resets
 	Trips       []ratelimit.Trip  `json:"trips"`
+	TripKeys    map[string]string `json:"tripKeys"` // trips' shared counts: trip id → key
 }
 
 func (a *App) controlState() controlState {
@@ -49,21 +50,39 @@ func (a *App) controlState() controlState {
 	for _, r := range rules {
 		if r.Left > 0 {
 			if a.faultKeys[r.ID] == "" {
-				b := make([]byte, 8)
-				_, _ = rand.Read(b)
-				a.faultKeys[r.ID] = hex.EncodeToString(b)
+				a.faultKeys[r.ID] = newKey()
 			}
 			keys[r.ID] = a.faultKeys[r.ID]
 		}
 	}
+	tripKeys := map[string]string{}
+	for _, tr := range trips {
+		if a.tripKeys[tr.ID] == "" {
+			a.tripKeys[tr.ID] = newKey()
+		}
+		tripKeys[tr.ID] = a.tripKeys[tr.ID]
+	}
 	a.sharedMu.Unlock()
-	return controlState{Clock: a.Clock.State(), Delays: a.Msgs.Delays(), Voice: a.Voice.Timings(), Faults: rules, FaultSeed: seed,
+	return controlState{TripKeys: tripKeys, Clock: a.Clock.State(), Delays: a.Msgs.Delays(), Voice: a.Voice.Timings(), Faults: rules, FaultSeed: seed,
 		FaultKeys: keys, LimitsMode: a.Limits.Mode().String(), LimitsEpoch: a.Limits.Epoch(), Trips: trips}
+}
+
+// newKey names a shared count: a fault's or trip's id alone could be made again by a later run.
+func newKey() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // publishControl writes this instance's control state for the others.
 func (a *App) publishControl(ctx context.Context) error {
 	st := a.controlState()
+	_, trips := a.Limits.Counts()
+	for _, tr := range trips {
+		if err := a.Store.InitSerial(ctx, "trip:"+st.TripKeys[tr.ID], int64(tr.After)+1); err != nil {
+			return err
+		}
+	}
 	for id, key := range st.FaultKeys {
 		for _, r := range st.Faults {
 			if r.ID == id {
@@ -98,9 +117,12 @@ func (a *App) takeControl(ctx context.Context) {
 	a.Msgs.SetDelays(st.Delays)
 	a.Voice.SetTimings(st.Voice)
 	a.sharedMu.Lock()
-	a.faultKeys = st.FaultKeys
+	a.faultKeys, a.tripKeys = st.FaultKeys, st.TripKeys
 	if a.faultKeys == nil {
 		a.faultKeys = map[string]string{}
+	}
+	if a.tripKeys == nil {
+		a.tripKeys = map[string]string{}
 	}
 	a.sharedMu.Unlock()
 	a.Faults.Replace(st.Faults, st.FaultSeed)
@@ -121,12 +143,28 @@ func (a *App) claimFault(id string) bool {
 	if key == "" {
 		return true // not yet published: this instance alone has it
 	}
-	ok, err := a.Store.TakeSerial(context.Background(), "fault:"+key)
+	_, ok, err := a.Store.TakeSerial(context.Background(), "fault:"+key)
 	if err != nil {
 		a.Log.Error("count a fault's call", "fault", id, "err", err)
 		return true
 	}
 	return ok
+}
+
+// claimTrip takes one of a trip's calls from the count all instances share.
+func (a *App) claimTrip(id string) (int64, bool) {
+	a.sharedMu.Lock()
+	key := a.tripKeys[id]
+	a.sharedMu.Unlock()
+	if key == "" {
+		return -1, true // not yet published: this instance's own count decides
+	}
+	left, ok, err := a.Store.TakeSerial(context.Background(), "trip:"+key)
+	if err != nil {
+		a.Log.Error("count a trip's call", "trip", id, "err", err)
+		return -1, true
+	}
+	return left, ok
 }
 
 // sharesControl says whether a request may change the control state: a control-plane request

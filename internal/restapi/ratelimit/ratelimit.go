@@ -75,6 +75,7 @@ type Decision struct {
 // Trip makes the N-th next call of an operation or group (After counts the calls to let through
 // first) answer 429, whatever the counts, in Report and Enforce modes.
 type Trip struct {
+	ID        string `json:"id,omitempty"` // given by AddTrip
 	Operation string `json:"operation,omitempty"`
 	Group     string `json:"group,omitempty"`
 	After     int    `json:"after"`
@@ -106,6 +107,13 @@ type Limiter struct {
 	mode  Mode
 	b     map[key]*bucket
 	trips []Trip
+	// ClaimTrip, when set, counts a trip's calls with other limiters (instances sharing it): it
+	// takes one of the trip's After+1 calls and says how many are left after it; ok is false
+	// when none was left (the trip fired elsewhere), and a negative left leaves the call to this
+	// limiter's own count.
+	ClaimTrip func(id string) (left int64, ok bool)
+	nextTrip  int
+
 	// Shared makes Take keep what it counts for TakeDeltas (instances counting together).
 	shared bool
 	dirty  map[key]*bucket
@@ -131,18 +139,27 @@ func (l *Limiter) SetMode(m Mode) {
 	l.mu.Unlock()
 }
 
-// AddTrip schedules a trip.
-func (l *Limiter) AddTrip(t Trip) {
+// AddTrip schedules a trip and returns it with its id.
+func (l *Limiter) AddTrip(t Trip) Trip {
 	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.nextTrip++
+	t.ID = fmt.Sprintf("trip-%d", l.nextTrip)
 	l.trips = append(l.trips, t)
-	l.mu.Unlock()
+	return t
 }
 
-// SetTrips replaces the pending trips (instances sharing them).
+// SetTrips replaces the pending trips (instances sharing them); ids go on from the largest.
 func (l *Limiter) SetTrips(ts []Trip) {
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.trips = append([]Trip(nil), ts...)
-	l.mu.Unlock()
+	for _, t := range ts {
+		var n int
+		if _, err := fmt.Sscanf(t.ID, "trip-%d", &n); err == nil && n > l.nextTrip {
+			l.nextTrip = n
+		}
+	}
 }
 
 // Reset forgets every count, penalty and trip.
@@ -242,21 +259,43 @@ func (b *bucket) inWindow(now time.Time, w time.Duration) int {
 	return n - lo
 }
 
-// tripped consumes a trip that matches. The caller holds l.mu.
+// tripped consumes a trip that matches: every matching trip counts the call, and the first
+// whose calls to let through are used up fires. The caller holds l.mu.
 func (l *Limiter) tripped(operation, group string) bool {
-	for i := range l.trips {
-		t := &l.trips[i]
-		if (t.Operation != "" && t.Operation != operation) || (t.Group != "" && !strings.EqualFold(t.Group, group)) {
+	if len(l.trips) == 0 {
+		return false
+	}
+	fired := false
+	keep := l.trips[:0] // filtered in place: each is written at or before where it was read
+	for _, t := range l.trips {
+		if fired || (t.Operation != "" && t.Operation != operation) || (t.Group != "" && !strings.EqualFold(t.Group, group)) {
+			keep = append(keep, t)
 			continue
+		}
+		if l.ClaimTrip != nil {
+			left, ok := l.ClaimTrip(t.ID)
+			switch {
+			case !ok: // it fired on another instance
+				continue
+			case left > 0:
+				t.After = int(left) - 1
+				keep = append(keep, t)
+				continue
+			case left == 0:
+				fired = true
+				continue
+			} // a negative left: no shared count yet, this limiter's own decides
 		}
 		if t.After > 0 {
 			t.After--
+			keep = append(keep, t)
 			continue
 		}
-		l.trips = append(l.trips[:i], l.trips[i+1:]...)
-		return true
+		fired = true
 	}
-	return false
+	clear(l.trips[len(keep):])
+	l.trips = keep
+	return fired
 }
 
 // Count is one app, user and group's tally.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -223,17 +224,20 @@ func (db *DB) InitSerial(ctx context.Context, name string, value int64) error {
 	})
 }
 
-// TakeSerial takes one from a shared count; false when it is used up (or was never made).
-func (db *DB) TakeSerial(ctx context.Context, name string) (bool, error) {
-	var n int64
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE serials SET value = value - 1 WHERE name = ? AND value > 0`, name)
-		if err == nil {
-			n, err = res.RowsAffected()
+// TakeSerial takes one from a shared count and returns what is left; ok is false when it was
+// used up (or never made).
+func (db *DB) TakeSerial(ctx context.Context, name string) (left int64, ok bool, err error) {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `UPDATE serials SET value = value - 1 WHERE name = ? AND value > 0 RETURNING value`,
+			name).Scan(&left)
+		if errors.Is(err, sql.ErrNoRows) {
+			ok = false
+			return nil
 		}
+		ok = err == nil
 		return err
 	})
-	return n == 1, err
+	return left, ok, err
 }
 
 // PublishSetting sets a shared setting and announces it (ChangeControl, the key) to the other
