@@ -3,10 +3,14 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -298,5 +302,63 @@ func TestPostgresTripFiresOnceAcrossInstances(t *testing.T) {
 	}
 	if got[0] != 200 || got[1] != 429 || got[2] != 200 || got[3] != 200 {
 		t.Fatalf("B, A, B, A answered %v, want 200 429 200 200", got)
+	}
+}
+
+// A WebHook delivery still pending when its instance stops is taken over by another instance
+// and delivered once, after the receiver comes back.
+func TestPostgresPendingDeliveriesOutliveTheirInstance(t *testing.T) {
+	dsn := pgtest.Database(t)
+	a := rctest.MustOpenApp(t, rctest.WithDB(dsn))
+	b := rctest.MustOpenApp(t, rctest.WithDB(dsn))
+	ada := a.Login(a.User(0, "101"))
+	grace := b.Login(b.User(0, "102"))
+	const text = "outlives its instance"
+	var accept atomic.Bool
+	var refused, delivered atomic.Int64
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if v := r.Header.Get("Validation-Token"); v != "" && r.ContentLength == 0 {
+			w.Header().Set("Validation-Token", v)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		if !strings.Contains(string(body), text) {
+			return
+		}
+		if !accept.Load() {
+			refused.Add(1)
+			w.WriteHeader(503)
+			return
+		}
+		delivered.Add(1)
+	}))
+	defer hook.Close()
+	if sub := b.Do(rctest.Req{Method: "POST", Path: "/restapi/v1.0/subscription", Token: grace.AccessToken, JSON: map[string]any{
+		"eventFilters": []string{"/restapi/v1.0/account/~/extension/~/message-store/instant?type=SMS"},
+		"deliveryMode": map[string]any{"transportType": "WebHook", "address": hook.URL + "/hook"}}}); sub.Status != 200 {
+		t.Fatalf("subscribe on B: %d %s", sub.Status, sub.Body)
+	}
+	time.Sleep(300 * time.Millisecond) // A hears of the subscription
+	if sms := a.Do(rctest.Req{Method: "POST", Path: "/restapi/v1.0/account/~/extension/~/sms", Token: ada.AccessToken, JSON: map[string]any{
+		"from": map[string]any{"phoneNumber": "+16505550101"}, "to": []map[string]any{{"phoneNumber": "+16505550102"}}, "text": text}}); sms.Status != 200 {
+		t.Fatalf("sms on A: %d %s", sms.Status, sms.Body)
+	}
+	eventually(t, "A's first attempt to be refused", func() bool { return refused.Load() > 0 })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := a.Close(ctx); err != nil { // the pending delivery stays in the outbox, A's
+		t.Fatal(err)
+	}
+	accept.Store(true)
+	deadline := time.Now().Add(10 * time.Second) // B looks for orphans every 5 s
+	for delivered.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the delivery A left pending was not delivered by B within 10 s (%d refused)", refused.Load())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	if n := delivered.Load(); n != 1 {
+		t.Fatalf("delivered %d times, want once", n)
 	}
 }
