@@ -502,7 +502,7 @@ export async function unusedAddress(hookPath = '/webhook') {
  * which the PostgreSQL install brings) and returns its URL: with that variable set, every
  * emulator the tests start runs on a PostgreSQL database of its own (make test-postgres).
  */
-function freshPostgres() {
+export function freshPostgres() {
   const name = `rcemu_e2e_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e9)}`;
   execFileSync(process.env.RCEMU_PSQL || 'psql', [process.env.RCEMU_TEST_POSTGRES, '-qc', `CREATE DATABASE ${name}`], { stdio: 'inherit' });
   const u = new URL(process.env.RCEMU_TEST_POSTGRES);
