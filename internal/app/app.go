@@ -13,6 +13,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -159,7 +161,8 @@ type App struct {
 	sharedMu  sync.Mutex
 	faultKeys map[string]string // see controlState
 	tripKeys  map[string]string
-	relayed   chan struct{} // other instances relayed WebSocket notifications
+	relayed   chan struct{}            // other instances relayed WebSocket notifications
+	handoffs  map[string]chan struct{} // WebSocket sessions asked of other instances → their answer came
 }
 
 // New prepares an App; Open does the work.
@@ -205,6 +208,8 @@ func (a *App) Open(ctx context.Context) error {
 		// of the tokens it hands out.
 		a.Notify.Relay = db.RelayWS
 		a.WSG.Tokens, a.WSG.Authenticate = db, a.OAuth.Authenticate
+		a.WSG.Takeover, a.WSG.TookOver = a.takeoverWS, func(string) { a.claimSoon() }
+		a.handoffs = map[string]chan struct{}{}
 	}
 	a.TM = teammessaging.New(db, a.Clock, a.Bus)
 
@@ -454,9 +459,22 @@ func (a *App) follow(ch sqlstore.Change) {
 	case sqlstore.ChangeCalls:
 		a.Voice.Kick()
 	case sqlstore.ChangeWS:
-		select { // the claimer takes everything there is: one wake-up waiting is enough
-		case a.relayed <- struct{}{}:
-		default:
+		a.claimSoon()
+	case sqlstore.ChangeWSAsk:
+		if f := strings.Fields(ch.ID); len(f) == 3 {
+			go a.giveWS(f[0], f[1], f[2])
+		}
+	case sqlstore.ChangeWSGive:
+		if f := strings.Fields(ch.ID); len(f) == 2 && f[1] == strconv.FormatInt(a.Store.Instance(), 10) {
+			a.sharedMu.Lock()
+			wait := a.handoffs[f[0]]
+			a.sharedMu.Unlock()
+			if wait != nil {
+				select {
+				case wait <- struct{}{}:
+				default:
+				}
+			}
 		}
 	case sqlstore.ChangeSubscription:
 		if err := a.Notify.Reload(ctx); err != nil {

@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,8 +12,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/coder/websocket"
 
 	"github.com/rcemu/rcemu/internal/rctest"
 	"github.com/rcemu/rcemu/internal/store/pgtest"
@@ -111,89 +108,6 @@ func TestPostgresTwoInstancesAreOnePlatform(t *testing.T) {
 		r := a.Do(rctest.Req{Path: "/restapi/v1.0/account/~/extension/~", Token: ada.AccessToken})
 		return r.Status == 401
 	})
-}
-
-// A WebSocket token handed out by A opens a socket on B (instances behind one load balancer),
-// and a WebSocket subscription made over that socket hears exactly once of a text sent through
-// A, as of one sent through B.
-func TestPostgresWebSocketAcrossInstances(t *testing.T) {
-	dsn := pgtest.Database(t)
-	a := rctest.MustOpenApp(t, rctest.WithDB(dsn))
-	b := rctest.MustOpenApp(t, rctest.WithDB(dsn))
-	grace := a.Login(a.User(0, "102"))
-	ada := a.Login(a.User(0, "101"))
-
-	tok := a.Do(rctest.Req{Method: "POST", Path: "/restapi/oauth/wstoken", Token: grace.AccessToken})
-	if tok.Status != 200 {
-		t.Fatalf("wstoken on A: %d %s", tok.Status, tok.Body)
-	}
-	var wst struct {
-		Token string `json:"ws_access_token"`
-	}
-	if err := json.Unmarshal(tok.Body, &wst); err != nil || wst.Token == "" {
-		t.Fatalf("wstoken: %s", tok.Body)
-	}
-	u := "ws" + strings.TrimPrefix(b.URL, "http") + "/ws?access_token=" + url.QueryEscape(wst.Token)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	c, _, err := websocket.Dial(ctx, u, nil)
-	if err != nil {
-		t.Fatalf("socket on B with A's token: %v", err)
-	}
-	defer c.CloseNow()
-	frames := make(chan []byte, 64)
-	go func() {
-		for {
-			_, data, err := c.Read(ctx)
-			if err != nil {
-				close(frames)
-				return
-			}
-			frames <- data
-		}
-	}()
-	next := func(what string) string {
-		t.Helper()
-		select {
-		case f, ok := <-frames:
-			if !ok {
-				t.Fatalf("socket closed waiting for %s", what)
-			}
-			return string(f)
-		case <-time.After(5 * time.Second):
-			t.Fatalf("waited 5 s for %s", what)
-		}
-		return ""
-	}
-	if f := next("ConnectionDetails"); !strings.Contains(f, `"type":"ConnectionDetails"`) {
-		t.Fatalf("first frame on B: %s", f)
-	}
-	req, _ := json.Marshal([]any{map[string]any{"type": "ClientRequest", "messageId": "sub", "method": "POST", "path": "/restapi/v1.0/subscription"},
-		map[string]any{"eventFilters": []string{"/restapi/v1.0/account/~/extension/~/message-store/instant?type=SMS"},
-			"deliveryMode": map[string]any{"transportType": "WebSocket"}}})
-	if err := c.Write(ctx, websocket.MessageText, req); err != nil {
-		t.Fatal(err)
-	}
-	if f := next("the subscription's answer"); !strings.Contains(f, `"status":200`) {
-		t.Fatalf("subscribe over the socket: %s", f)
-	}
-	time.Sleep(300 * time.Millisecond) // A hears of the subscription
-	for i, via := range []*rctest.App{a, b} {
-		text := "over the socket " + strconv.Itoa(i)
-		sms := via.Do(rctest.Req{Method: "POST", Path: "/restapi/v1.0/account/~/extension/~/sms", Token: ada.AccessToken, JSON: map[string]any{
-			"from": map[string]any{"phoneNumber": "+16505550101"}, "to": []map[string]any{{"phoneNumber": "+16505550102"}}, "text": text}})
-		if sms.Status != 200 {
-			t.Fatalf("sms %d: %d %s", i, sms.Status, sms.Body)
-		}
-		if f := next("the notification of " + text); !strings.Contains(f, `"type":"ServerNotification"`) || !strings.Contains(f, text) {
-			t.Fatalf("notification of %q: %s", text, f)
-		}
-	}
-	select {
-	case f := <-frames:
-		t.Fatalf("a frame more than one notification per text: %s", f)
-	case <-time.After(time.Second):
-	}
 }
 
 func eventually(t *testing.T, what string, ok func() bool) {

@@ -305,10 +305,11 @@ func writeUntilKilled(t *testing.T, c *child, tok string) killRun {
 		once.Do(func() {
 			run.inFlight = inFlight.Load()
 			run.killedAt = time.Now()
+			// Marked before the signal goes: a request it cuts off may fail before Kill returns.
+			close(killed)
 			if err := c.cmd.Process.Kill(); err != nil {
 				t.Errorf("SIGKILL: %v", err)
 			}
-			close(killed)
 		})
 	}
 	isKilled := func() bool {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/rcemu/rcemu/internal/restapi/ratelimit"
 	"github.com/rcemu/rcemu/internal/store"
 	"github.com/rcemu/rcemu/internal/voice"
+	"github.com/rcemu/rcemu/internal/wsg"
 )
 
 // What the control plane sets is held in memory (the clock, outbound delays, call timings,
@@ -294,5 +296,73 @@ func (a *App) claimRelayed(ctx context.Context) {
 		for _, n := range notes {
 			a.Notify.WS(n.Session, n.Body)
 		}
+	}
+}
+
+// claimSoon wakes the claimer of relayed WebSocket notifications; one wake-up waiting is
+// enough, since it takes everything there is.
+func (a *App) claimSoon() {
+	select {
+	case a.relayed <- struct{}{}:
+	default:
+	}
+}
+
+// takeoverWait bounds the wait for another instance to give up a WebSocket session a client
+// recovers here; when none holds it, the recovery fails after it, as for an expired session.
+const takeoverWait = time.Second
+
+// takeoverWS asks the other instances for a WebSocket session this one does not hold.
+func (a *App) takeoverWS(ctx context.Context, id, owner string) (wsg.Handoff, bool) {
+	answered := make(chan struct{}, 1)
+	a.sharedMu.Lock()
+	a.handoffs[id] = answered
+	a.sharedMu.Unlock()
+	defer func() {
+		a.sharedMu.Lock()
+		delete(a.handoffs, id)
+		a.sharedMu.Unlock()
+	}()
+	if err := a.Store.AskWS(ctx, id, owner); err != nil {
+		a.Log.Error("ask for a WebSocket session", "err", err)
+		return wsg.Handoff{}, false
+	}
+	t := time.NewTimer(takeoverWait)
+	defer t.Stop()
+	select {
+	case <-answered:
+	case <-t.C:
+		return wsg.Handoff{}, false
+	case <-ctx.Done():
+		return wsg.Handoff{}, false
+	}
+	doc, err := a.Store.TakeWS(ctx, id)
+	var h wsg.Handoff
+	if err == nil {
+		err = json.Unmarshal([]byte(doc), &h)
+	}
+	if err != nil {
+		a.Log.Error("take a WebSocket session over", "err", err)
+		return wsg.Handoff{}, false
+	}
+	return h, true
+}
+
+// giveWS gives a WebSocket session this instance holds to the instance that asked for it.
+func (a *App) giveWS(id, owner, requester string) {
+	to, err := strconv.ParseInt(requester, 10, 64)
+	if err != nil {
+		return
+	}
+	h, ok := a.WSG.Release(id, owner)
+	if !ok {
+		return // not this instance's
+	}
+	doc, err := json.Marshal(h)
+	if err == nil {
+		err = a.Store.GiveWS(context.Background(), id, to, string(doc))
+	}
+	if err != nil {
+		a.Log.Error("give a WebSocket session to another instance", "err", err)
 	}
 }

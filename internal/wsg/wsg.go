@@ -51,6 +51,12 @@ type Gateway struct {
 	// token's access token stands for.
 	Tokens       TokenStore
 	Authenticate func(ctx context.Context, accessToken string) (*rc.Principal, error)
+	// Takeover, when set, asks the instances sharing the store for a session this one does not
+	// hold, for the OAuth session owner (see Release); ok is false when none gave it.
+	Takeover func(ctx context.Context, id, owner string) (h Handoff, ok bool)
+	// TookOver hears of a session taken over, so that what was relayed to it meanwhile is
+	// claimed.
+	TookOver func(id string)
 
 	mu       sync.Mutex
 	tokens   map[string]wsToken
@@ -196,7 +202,7 @@ func (g *Gateway) handleSocket(w http.ResponseWriter, r *restapi.Request) error 
 		reject(c, errorFrame("WSG-401", "Invalid or expired WebSocket access token"), websocket.StatusPolicyViolation, "invalid token")
 		return nil
 	}
-	s, details, err := g.open(r.Query.Get("wsc"), tok, r.Base())
+	s, details, err := g.open(ctx, r.Query.Get("wsc"), tok, r.Base())
 	if err != nil {
 		reject(c, errorFrame("WSG-400", "Malformed WebSocket session context token"), websocket.StatusPolicyViolation, "malformed wsc")
 		return nil
@@ -251,7 +257,7 @@ func reject(c *websocket.Conn, f []byte, code websocket.StatusCode, reason strin
 }
 
 // open starts a session, or resumes the one a wsc token names.
-func (g *Gateway) open(wscToken string, tok wsToken, base string) (*session, map[string]any, error) {
+func (g *Gateway) open(ctx context.Context, wscToken string, tok wsToken, base string) (*session, map[string]any, error) {
 	details := map[string]any{"creationTime": rc.FormatTime(g.Clock.Now()), "maxConnectionsPerSession": 50,
 		"recoveryBufferSize": RecoveryBufferSize, "recoveryTimeout": int(RecoveryTimeout.Seconds()),
 		"idleTimeout": int(IdleTimeout.Seconds()), "absoluteTimeout": int(AbsoluteTimeout.Seconds()),
@@ -275,7 +281,12 @@ func (g *Gateway) open(wscToken string, tok wsToken, base string) (*session, map
 		if len(wscToken) != 32 {
 			return nil, nil, errors.New("malformed wsc")
 		}
-		details["recoveryState"], details["recoveryErrorCode"] = "Failed", "WSG-1005"
+		taken, code := g.takeover(ctx, wscToken, tok, base)
+		if taken != nil {
+			details["recoveryState"] = "Successful"
+			return taken, details, nil
+		}
+		details["recoveryState"], details["recoveryErrorCode"] = "Failed", code
 		return newSession(), details, nil
 	}
 	if old.principal.SessionID != tok.principal.SessionID {

@@ -51,6 +51,8 @@ const (
 	ChangeAll          = "all"  // the whole state replaced (reset, import, seed)
 	ChangeWS           = "ws"   // WebSocket notifications relayed to a session (id): see RelayWS
 	ChangeControl      = "ctl"  // a setting of the control plane's published (meta key)
+	ChangeWSAsk        = "wsask"  // "session owner instance": an instance asks for a WebSocket session
+	ChangeWSGive       = "wsgive" // "session instance": the session's handoff for that instance is stored
 )
 
 // Change is one announcement received from another instance.

@@ -6,10 +6,12 @@ import (
 	"database/sql"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/rcemu/rcemu/internal/rc"
+	"github.com/rcemu/rcemu/internal/store"
 )
 
 // What instances sharing one database coordinate through it besides the state: WebHook
@@ -297,4 +299,49 @@ func (db *DB) OthersRateCounts(ctx context.Context, afterID int64) ([]RateCounts
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// Instance is this instance's key, as other instances' announcements name it.
+func (db *DB) Instance() int64 { return db.self }
+
+// AskWS asks the other instances for a WebSocket session, for the OAuth session owner.
+func (db *DB) AskWS(ctx context.Context, session, owner string) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		return db.announce(ctx, tx, ChangeWSAsk, session+" "+owner+" "+strconv.FormatInt(db.self, 10))
+	})
+}
+
+// GiveWS stores a WebSocket session's handoff for the instance that asked for it, and tells it.
+func (db *DB) GiveWS(ctx context.Context, session string, requester int64, data string) error {
+	now := time.Now().UnixMilli()
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM ws_handoffs WHERE created_ms < ?`, now-relayTTL.Milliseconds()); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO ws_handoffs (session, requester, data, created_ms) VALUES (?, ?, ?, ?)`,
+			session, requester, data, now); err != nil {
+			return err
+		}
+		return db.announce(ctx, tx, ChangeWSGive, session+" "+strconv.FormatInt(requester, 10))
+	})
+}
+
+// TakeWS takes the handoff of a WebSocket session given to this instance; store.ErrNotFound if
+// there is none.
+func (db *DB) TakeWS(ctx context.Context, session string) (string, error) {
+	var data string
+	found := false
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `DELETE FROM ws_handoffs WHERE session = ? AND requester = ? RETURNING data`,
+			session, db.self).Scan(&data)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // not a failure of the batch this write may share
+		}
+		found = err == nil
+		return err
+	})
+	if err == nil && !found {
+		err = store.ErrNotFound
+	}
+	return data, err
 }

@@ -43,3 +43,12 @@ CREATE TABLE shared_settings (
 	key   TEXT PRIMARY KEY,
 	value TEXT NOT NULL
 );
+
+-- WebSocket sessions on their way from the instance that held them to the one a client
+-- recovered them on.
+CREATE TABLE ws_handoffs (
+	session    TEXT NOT NULL,
+	requester  INTEGER NOT NULL,
+	data       TEXT NOT NULL,
+	created_ms INTEGER NOT NULL
+);
