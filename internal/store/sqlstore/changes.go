@@ -42,15 +42,15 @@ const leaderLock = writeLock + 1
 
 // Kinds of change, and what each makes stale.
 const (
-	ChangeExtension    = "ext"  // an extension or account (id): the directory cache, callers
-	ChangeAuth         = "auth" // a session revoked or a token rotated: callers
-	ChangeMessages     = "msg"  // messages or contacts written: counts; due status changes
-	ChangeCalls        = "call" // a call session written: its due steps
-	ChangePost         = "post" // a post edited or deleted (num)
-	ChangeSubscription = "sub"  // a subscription created, changed or deleted (id)
-	ChangeAll          = "all"  // the whole state replaced (reset, import, seed)
-	ChangeWS           = "ws"   // WebSocket notifications relayed to a session (id): see RelayWS
-	ChangeControl      = "ctl"  // a setting of the control plane's published (meta key)
+	ChangeExtension    = "ext"    // an extension or account (id): the directory cache, callers
+	ChangeAuth         = "auth"   // a session revoked or a token rotated: callers
+	ChangeMessages     = "msg"    // messages or contacts written: counts; due status changes
+	ChangeCalls        = "call"   // a call session written: its due steps
+	ChangePost         = "post"   // a post edited or deleted (num)
+	ChangeSubscription = "sub"    // a subscription created, changed or deleted (id)
+	ChangeAll          = "all"    // the whole state replaced (reset, import, seed)
+	ChangeWS           = "ws"     // WebSocket notifications relayed to a session (id): see RelayWS
+	ChangeControl      = "ctl"    // a setting of the control plane's published (meta key)
 	ChangeWSAsk        = "wsask"  // "session owner instance": an instance asks for a WebSocket session
 	ChangeWSGive       = "wsgive" // "session instance": the session's handoff for that instance is stored
 )
