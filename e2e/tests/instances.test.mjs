@@ -13,7 +13,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 
-import WebSocketExtension from '@rc-ex/ws';
+import WebSocketExtension, { Events } from '@rc-ex/ws';
 
 import {
   startServer,
@@ -57,9 +57,11 @@ async function startBalancer(urls) {
   const counts = backends.map(() => 0);
   const sockets = new Set();
   let next = 0;
+  const order = []; // the backend of each connection, in turn
   const srv = net.createServer((client) => {
     const i = next++ % backends.length;
     counts[i] += 1;
+    order.push(i);
     const upstream = net.connect(Number(backends[i].port), backends[i].hostname);
     for (const s of [client, upstream]) {
       sockets.add(s);
@@ -72,6 +74,7 @@ async function startBalancer(urls) {
   return {
     url: `http://127.0.0.1:${srv.address().port}`,
     counts,
+    order,
     close() {
       srv.close();
       for (const s of sockets) s.destroy();
@@ -146,5 +149,51 @@ test('WebHook and WebSocket subscribers behind the balancer hear once of texts s
   } finally {
     await shutdownWs(ext);
     await hook.close();
+  }
+});
+
+test('@rc-ex/ws recovers its session on the other instance after its socket drops', { skip }, async () => {
+  const rc = await loginRC(via(b, lb.url), EXT_102);
+  const ext = new WebSocketExtension();
+  try {
+    await rc.installExtension(ext);
+    const got = [];
+    const subscription = await ext.subscribe([INSTANT_FILTER], (event) => got.push(event));
+    const id = subscription.subscriptionInfo.id;
+    const wscToken = ext.wsc.token;
+    const socketOn = lb.order.at(-1);
+    const outcome = new Promise((resolve) => {
+      ext.eventEmitter.once(Events.autoRecoverSuccess, () => resolve('Successful'));
+      ext.eventEmitter.once(Events.autoRecoverFailed, () => resolve('Failed'));
+    });
+    await new Promise((r) => setTimeout(r, 300)); // the other instance hears of the subscription
+
+    const oldWs = ext.ws;
+    oldWs.close();
+    await eventually(() => oldWs.readyState === oldWs.CLOSED, 'the socket to close');
+    await new Promise((r) => setTimeout(r, 100));
+    const sender = await loginSDK(a, EXT_101);
+    const away = `while away ${Date.now()}`;
+    await sms(sender, A_NUMBER, B_NUMBER, away);
+
+    let timer;
+    const result = await Promise.race([outcome, new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), 10_000); })]);
+    clearTimeout(timer);
+    assert.equal(result, 'Successful', 'autoRecoverSuccess within 10 s');
+    assert.notEqual(lb.order.at(-1), socketOn, 'the new socket reached the other instance');
+    assert.equal(ext.connectionDetails.recoveryState, 'Successful');
+    assert.equal(ext.wsc.token, wscToken, 'the same WebSocket session');
+    assert.equal(ext.subscription?.subscriptionInfo?.id, id, 'the same subscription');
+    await eventually(() => got.some((e) => e.body?.subject === away), 'the missed notification, replayed');
+
+    const back = `after recovery ${Date.now()}`;
+    await sms(await loginSDK(b, EXT_101), A_NUMBER, B_NUMBER, back);
+    await eventually(() => got.some((e) => e.body?.subject === back), 'a notification on the recovered socket');
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const text of [away, back]) {
+      assert.equal(got.filter((e) => e.body?.subject === text).length, 1, `"${text}" once`);
+    }
+  } finally {
+    await shutdownWs(ext);
   }
 });
