@@ -127,7 +127,7 @@ test('WebHook and WebSocket subscribers behind the balancer hear once of texts s
     await rc.installExtension(ext);
     const got = [];
     await ext.subscribe([INSTANT_FILTER], (event) => got.push(event));
-    await new Promise((r) => setTimeout(r, 300)); // the other instance hears of the subscriptions
+    await new Promise((r) => setTimeout(r, 500)); // the other instance hears of the subscriptions
 
     const sender = { a: await loginSDK(a, EXT_101), b: await loginSDK(b, EXT_101) };
     const texts = [];
@@ -166,7 +166,7 @@ test('@rc-ex/ws recovers its session on the other instance after its socket drop
       ext.eventEmitter.once(Events.autoRecoverSuccess, () => resolve('Successful'));
       ext.eventEmitter.once(Events.autoRecoverFailed, () => resolve('Failed'));
     });
-    await new Promise((r) => setTimeout(r, 300)); // the other instance hears of the subscription
+    await new Promise((r) => setTimeout(r, 500)); // the other instance hears of the subscription
 
     const oldWs = ext.ws;
     oldWs.close();

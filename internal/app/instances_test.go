@@ -69,7 +69,7 @@ func TestPostgresTwoInstancesAreOnePlatform(t *testing.T) {
 	if sub.Status != 200 {
 		t.Fatalf("subscribe on B: %d %s", sub.Status, sub.Body)
 	}
-	time.Sleep(300 * time.Millisecond) // A hears of the subscription
+	eventually(t, "A to index the subscription made on B", func() bool { return a.Notify.Indexed() == b.Notify.Indexed() })
 	sms := a.Do(rctest.Req{Method: "POST", Path: "/restapi/v1.0/account/~/extension/~/sms", Token: ada.AccessToken, JSON: map[string]any{
 		"from": map[string]any{"phoneNumber": "+16505550101"}, "to": []map[string]any{{"phoneNumber": "+16505550102"}}, "text": text}})
 	if sms.Status != 200 {
@@ -180,7 +180,15 @@ func TestPostgresRateLimitsCountAcrossInstances(t *testing.T) {
 			t.Fatalf("request %d on A: %d", i+1, r.Status)
 		}
 	}
-	time.Sleep(600 * time.Millisecond) // a few exchanges
+	eventually(t, "B to count A's 30 requests", func() bool {
+		counts, _ := b.Limits.Counts()
+		for _, c := range counts {
+			if c.Group == "Light" && c.Requests >= 30 {
+				return true
+			}
+		}
+		return false
+	})
 	admitted := 0
 	for range 30 {
 		r := b.Do(ext)
@@ -252,7 +260,7 @@ func TestPostgresPendingDeliveriesOutliveTheirInstance(t *testing.T) {
 		"deliveryMode": map[string]any{"transportType": "WebHook", "address": hook.URL + "/hook"}}}); sub.Status != 200 {
 		t.Fatalf("subscribe on B: %d %s", sub.Status, sub.Body)
 	}
-	time.Sleep(300 * time.Millisecond) // A hears of the subscription
+	eventually(t, "A to index the subscription made on B", func() bool { return a.Notify.Indexed() == b.Notify.Indexed() })
 	if sms := a.Do(rctest.Req{Method: "POST", Path: "/restapi/v1.0/account/~/extension/~/sms", Token: ada.AccessToken, JSON: map[string]any{
 		"from": map[string]any{"phoneNumber": "+16505550101"}, "to": []map[string]any{{"phoneNumber": "+16505550102"}}, "text": text}}); sms.Status != 200 {
 		t.Fatalf("sms on A: %d %s", sms.Status, sms.Body)

@@ -130,6 +130,30 @@ func (w *wsClient) notified(text string) {
 	}
 }
 
+// notifiedAll reads as many frames as texts and checks that they are the notifications of all
+// of them, in any order.
+func (w *wsClient) notifiedAll(texts ...string) {
+	w.t.Helper()
+	left := map[string]bool{}
+	for _, text := range texts {
+		left[text] = true
+	}
+	for range texts {
+		f := w.next("the notifications of " + strings.Join(texts, ", "))
+		found := false
+		for text := range left {
+			if strings.Contains(f, `"type":"ServerNotification"`) && strings.Contains(f, text) {
+				delete(left, text)
+				found = true
+				break
+			}
+		}
+		if !found {
+			w.t.Fatalf("not a notification of any of %v: %s", texts, f)
+		}
+	}
+}
+
 func textVia(t *testing.T, via *rctest.App, bearer, text string) {
 	t.Helper()
 	sms := via.Do(rctest.Req{Method: "POST", Path: "/restapi/v1.0/account/~/extension/~/sms", Token: bearer, JSON: map[string]any{
@@ -152,7 +176,7 @@ func TestPostgresWebSocketAcrossInstances(t *testing.T) {
 	w := dialWS(t, a, b, grace.AccessToken, "")
 	w.details()
 	w.subscribe(instantSMS)
-	time.Sleep(300 * time.Millisecond) // A hears of the subscription
+	eventually(t, "A to index the subscription made on B", func() bool { return a.Notify.Indexed() == b.Notify.Indexed() })
 	for i, via := range []*rctest.App{a, b} {
 		text := "over the socket " + strconv.Itoa(i)
 		textVia(t, via, ada.AccessToken, text)
@@ -175,7 +199,7 @@ func TestPostgresWebSocketSessionRecoversOnAnotherInstance(t *testing.T) {
 	first := dialWS(t, b, b, grace.AccessToken, "")
 	wsc, _, _ := first.details()
 	first.subscribe(instantSMS)
-	time.Sleep(300 * time.Millisecond) // A hears of the subscription
+	eventually(t, "A to index the subscription made on B", func() bool { return a.Notify.Indexed() == b.Notify.Indexed() })
 	textVia(t, a, ada.AccessToken, "before the drop")
 	first.notified("before the drop")
 	first.c.CloseNow()
@@ -190,8 +214,9 @@ func TestPostgresWebSocketSessionRecoversOnAnotherInstance(t *testing.T) {
 	if state != "Successful" || token != wsc {
 		t.Fatalf("recovery on A: state %q code %q token %q, want Successful with %q", state, code, token, wsc)
 	}
-	again.notified("missed 1 (sent on A)")
-	again.notified("missed 2 (sent on B)")
+	// Both replayed; in either order, since texts taken by two instances have no order between
+	// them (the one sent on A reaches B's buffer through the relay, possibly after B's own).
+	again.notifiedAll("missed 1 (sent on A)", "missed 2 (sent on B)")
 	for _, via := range []*rctest.App{b, a} {
 		text := "after the recovery, sent on " + via.URL
 		textVia(t, via, ada.AccessToken, text)
