@@ -22,12 +22,15 @@ import (
 	"github.com/rcemu/rcemu/internal/wsg"
 )
 
+// What instances sharing one PostgreSQL database keep in step beyond the stored state: the
+// control plane's settings, the rate-limit counts, and the WebSocket notifications and sessions
+// that move between instances (the store carries them; this file decides when).
+//
 // What the control plane sets is held in memory (the clock, outbound delays, call timings,
-// faults, the rate-limit mode and trips). Instances sharing one PostgreSQL database share it:
-// after every control-plane request that may change it, the instance that took the request
-// writes it as one document and announces it, and the others take it in. A fault limited to a
-// number of calls counts them in the database, so that "the next call fails" fails one call
-// whichever instance takes it.
+// faults, the rate-limit mode and trips). After every control-plane request that may change it,
+// the instance that took the request writes it as one document and announces it, and the others
+// take it in. A fault or trip limited to a number of calls counts them in the database, so that
+// "the next call fails" fails one call whichever instance takes it.
 
 const settingControl = "control"
 
@@ -65,8 +68,8 @@ func (a *App) controlState() controlState {
 		tripKeys[tr.ID] = a.tripKeys[tr.ID]
 	}
 	a.sharedMu.Unlock()
-	return controlState{TripKeys: tripKeys, Clock: a.Clock.State(), Delays: a.Msgs.Delays(), Voice: a.Voice.Timings(), Faults: rules, FaultSeed: seed,
-		FaultKeys: keys, LimitsMode: a.Limits.Mode().String(), LimitsEpoch: a.Limits.Epoch(), Trips: trips}
+	return controlState{Clock: a.Clock.State(), Delays: a.Msgs.Delays(), Voice: a.Voice.Timings(), Faults: rules, FaultSeed: seed,
+		FaultKeys: keys, LimitsMode: a.Limits.Mode().String(), LimitsEpoch: a.Limits.Epoch(), Trips: trips, TripKeys: tripKeys}
 }
 
 // newKey names a shared count: a fault's or trip's id alone could be made again by a later run.
@@ -79,18 +82,16 @@ func newKey() string {
 // publishControl writes this instance's control state for the others.
 func (a *App) publishControl(ctx context.Context) error {
 	st := a.controlState()
-	_, trips := a.Limits.Counts()
-	for _, tr := range trips {
+	// A count is made once, by the first publication of its rule; later ones leave it alone.
+	for _, tr := range st.Trips {
 		if err := a.Store.InitSerial(ctx, "trip:"+st.TripKeys[tr.ID], int64(tr.After)+1); err != nil {
 			return err
 		}
 	}
-	for id, key := range st.FaultKeys {
-		for _, r := range st.Faults {
-			if r.ID == id {
-				if err := a.Store.InitSerial(ctx, "fault:"+key, int64(r.Left)); err != nil {
-					return err
-				}
+	for _, r := range st.Faults {
+		if key := st.FaultKeys[r.ID]; key != "" {
+			if err := a.Store.InitSerial(ctx, "fault:"+key, int64(r.Left)); err != nil {
+				return err
 			}
 		}
 	}
