@@ -158,11 +158,10 @@ type App struct {
 	stop     context.CancelFunc // ends background work
 	mu       sync.Mutex         // serialises reset and import
 
-	sharedMu  sync.Mutex
-	faultKeys map[string]string // see controlState
-	tripKeys  map[string]string
-	relayed   chan struct{}            // other instances relayed WebSocket notifications
-	handoffs  map[string]chan struct{} // WebSocket sessions asked of other instances → their answer came
+	sharedMu sync.Mutex
+	counts   map[string]string        // shared counts of limited rules, see controlState
+	relayed  chan struct{}            // other instances relayed WebSocket notifications
+	handoffs map[string]chan struct{} // WebSocket sessions asked of other instances → their answer came
 }
 
 // New prepares an App; Open does the work.
@@ -233,7 +232,7 @@ func (a *App) Open(ctx context.Context) error {
 		Observe: a.Reqs.Add, Limits: a.Limits, Faults: a.Faults}
 	if db.Shared() {
 		a.relayed = make(chan struct{}, 1)
-		a.faultKeys, a.tripKeys = map[string]string{}, map[string]string{}
+		a.counts = map[string]string{}
 		a.Faults.Claim = a.claimFault
 		a.Limits.ClaimTrip = a.claimTrip
 		a.Limits.Share()

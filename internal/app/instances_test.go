@@ -14,16 +14,13 @@ import (
 	"time"
 
 	"github.com/rcemu/rcemu/internal/rctest"
-	"github.com/rcemu/rcemu/internal/store/pgtest"
 )
 
 // Two instances on one PostgreSQL database behave as one platform: a token from either works
 // on both, a write on one is read on the other, a WebHook subscribed through one hears once of
 // a text sent through the other, and a revoke on one refuses the token on the other.
 func TestPostgresTwoInstancesAreOnePlatform(t *testing.T) {
-	dsn := pgtest.Database(t)
-	a := rctest.MustOpenApp(t, rctest.WithDB(dsn))
-	b := rctest.MustOpenApp(t, rctest.WithDB(dsn))
+	a, b := rctest.TwoInstances(t)
 	ada := a.Login(a.User(0, "101")) // the token from A
 	grace := b.Login(b.User(0, "102"))
 
@@ -125,9 +122,7 @@ func eventually(t *testing.T, what string, ok func() bool) {
 // and faults, a fault for the next call failing one call whichever instance takes it; a reset
 // on one puts the other's clock back too.
 func TestPostgresControlPlaneIsShared(t *testing.T) {
-	dsn := pgtest.Database(t)
-	a := rctest.MustOpenApp(t, rctest.WithDB(dsn))
-	b := rctest.MustOpenApp(t, rctest.WithDB(dsn))
+	a, b := rctest.TwoInstances(t)
 	ada := a.Login(a.User(0, "101"))
 
 	if r := a.Do(rctest.Req{Method: "POST", Path: "/_rcemu/clock", JSON: map[string]any{"freeze": true, "advance": "10m"}}); r.Status != 200 {
@@ -166,9 +161,7 @@ func TestPostgresControlPlaneIsShared(t *testing.T) {
 // Rate limits count an app's and user's requests on every instance together: what A admitted
 // counts against the window B enforces.
 func TestPostgresRateLimitsCountAcrossInstances(t *testing.T) {
-	dsn := pgtest.Database(t)
-	a := specApp(t, rctest.WithDB(dsn)) // throttling groups come from the spec
-	b := specApp(t, rctest.WithDB(dsn))
+	a, b := rctest.TwoInstances(t, withSpec(t)) // throttling groups come from the spec
 	ada := a.Login(a.User(0, "101"))
 	if r := a.Do(rctest.Req{Method: "PUT", Path: "/_rcemu/rate-limits", JSON: map[string]any{"mode": "enforce"}}); r.Status != 200 {
 		t.Fatalf("enforce on A: %d %s", r.Status, r.Body)
@@ -209,9 +202,7 @@ func TestPostgresRateLimitsCountAcrossInstances(t *testing.T) {
 // A trip set on one instance ("the second next call answers 429") fires once, on whichever
 // instance that call reaches.
 func TestPostgresTripFiresOnceAcrossInstances(t *testing.T) {
-	dsn := pgtest.Database(t)
-	a := specApp(t, rctest.WithDB(dsn))
-	b := specApp(t, rctest.WithDB(dsn))
+	a, b := rctest.TwoInstances(t, withSpec(t))
 	ada := a.Login(a.User(0, "101"))
 	if r := a.Do(rctest.Req{Method: "PUT", Path: "/_rcemu/rate-limits", JSON: map[string]any{"trip": map[string]any{"group": "Light", "after": 1}}}); r.Status != 200 {
 		t.Fatalf("trip on A: %d %s", r.Status, r.Body)
@@ -230,9 +221,7 @@ func TestPostgresTripFiresOnceAcrossInstances(t *testing.T) {
 // A WebHook delivery still pending when its instance stops is taken over by another instance
 // and delivered once, after the receiver comes back.
 func TestPostgresPendingDeliveriesOutliveTheirInstance(t *testing.T) {
-	dsn := pgtest.Database(t)
-	a := rctest.MustOpenApp(t, rctest.WithDB(dsn))
-	b := rctest.MustOpenApp(t, rctest.WithDB(dsn))
+	a, b := rctest.TwoInstances(t)
 	ada := a.Login(a.User(0, "101"))
 	grace := b.Login(b.User(0, "102"))
 	const text = "outlives its instance"

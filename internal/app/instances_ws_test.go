@@ -12,7 +12,6 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/rcemu/rcemu/internal/rctest"
-	"github.com/rcemu/rcemu/internal/store/pgtest"
 )
 
 const instantSMS = "/restapi/v1.0/account/~/extension/~/message-store/instant?type=SMS"
@@ -167,9 +166,7 @@ func textVia(t *testing.T, via *rctest.App, bearer, text string) {
 // and a WebSocket subscription made over that socket hears exactly once of a text sent through
 // A, as of one sent through B.
 func TestPostgresWebSocketAcrossInstances(t *testing.T) {
-	dsn := pgtest.Database(t)
-	a := rctest.MustOpenApp(t, rctest.WithDB(dsn))
-	b := rctest.MustOpenApp(t, rctest.WithDB(dsn))
+	a, b := rctest.TwoInstances(t)
 	grace := a.Login(a.User(0, "102"))
 	ada := a.Login(a.User(0, "101"))
 
@@ -190,9 +187,7 @@ func TestPostgresWebSocketAcrossInstances(t *testing.T) {
 // texts, wherever they are sent, come on the new socket. Another user's recovery of that
 // session is refused (WSG-1003) and leaves it where it is.
 func TestPostgresWebSocketSessionRecoversOnAnotherInstance(t *testing.T) {
-	dsn := pgtest.Database(t)
-	a := rctest.MustOpenApp(t, rctest.WithDB(dsn))
-	b := rctest.MustOpenApp(t, rctest.WithDB(dsn))
+	a, b := rctest.TwoInstances(t)
 	grace := b.Login(b.User(0, "102"))
 	ada := a.Login(a.User(0, "101"))
 

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -15,6 +14,7 @@ import (
 	"github.com/rcemu/rcemu/internal/clock"
 	"github.com/rcemu/rcemu/internal/control"
 	"github.com/rcemu/rcemu/internal/messaging"
+	"github.com/rcemu/rcemu/internal/restapi"
 	"github.com/rcemu/rcemu/internal/restapi/faults"
 	"github.com/rcemu/rcemu/internal/restapi/ratelimit"
 	"github.com/rcemu/rcemu/internal/store"
@@ -35,48 +35,44 @@ import (
 const settingControl = "control"
 
 type controlState struct {
-	Clock       clock.State       `json:"clock"`
-	Delays      messaging.Delays  `json:"delays"`
-	Voice       voice.Timings     `json:"voice"`
-	Faults      []faults.Rule     `json:"faults"`
-	FaultSeed   uint64            `json:"faultSeed"`
-	FaultKeys   map[string]string `json:"faultKeys"` // limited faults' shared counts: rule id → key
-	LimitsMode  string            `json:"limitsMode"`
-	LimitsEpoch int64             `json:"limitsEpoch"` // counts the rate limiter's resets
-	Trips       []ratelimit.Trip  `json:"trips"`
-	TripKeys    map[string]string `json:"tripKeys"` // trips' shared counts: trip id → key
+	Clock       clock.State      `json:"clock"`
+	Delays      messaging.Delays `json:"delays"`
+	Voice       voice.Timings    `json:"voice"`
+	Faults      []faults.Rule    `json:"faults"`
+	FaultSeed   uint64           `json:"faultSeed"`
+	LimitsMode  string           `json:"limitsMode"`
+	LimitsEpoch int64            `json:"limitsEpoch"` // counts the rate limiter's resets
+	Trips       []ratelimit.Trip `json:"trips"`
+	// Counts names the shared count of each fault limited to some calls ("fault:" and its id)
+	// and each trip ("trip:" and its id).
+	Counts map[string]string `json:"counts"`
 }
 
 func (a *App) controlState() controlState {
 	rules, seed := a.Faults.Rules()
 	_, trips := a.Limits.Counts()
+	counts := map[string]string{}
 	a.sharedMu.Lock()
-	keys := map[string]string{}
+	count := func(rule string) {
+		if a.counts[rule] == "" {
+			// Named at random: a rule's id alone could be made again by a later run.
+			b := make([]byte, 8)
+			_, _ = rand.Read(b)
+			a.counts[rule] = "count:" + hex.EncodeToString(b)
+		}
+		counts[rule] = a.counts[rule]
+	}
 	for _, r := range rules {
 		if r.Left > 0 {
-			if a.faultKeys[r.ID] == "" {
-				a.faultKeys[r.ID] = newKey()
-			}
-			keys[r.ID] = a.faultKeys[r.ID]
+			count("fault:" + r.ID)
 		}
 	}
-	tripKeys := map[string]string{}
 	for _, tr := range trips {
-		if a.tripKeys[tr.ID] == "" {
-			a.tripKeys[tr.ID] = newKey()
-		}
-		tripKeys[tr.ID] = a.tripKeys[tr.ID]
+		count("trip:" + tr.ID)
 	}
 	a.sharedMu.Unlock()
 	return controlState{Clock: a.Clock.State(), Delays: a.Msgs.Delays(), Voice: a.Voice.Timings(), Faults: rules, FaultSeed: seed,
-		FaultKeys: keys, LimitsMode: a.Limits.Mode().String(), LimitsEpoch: a.Limits.Epoch(), Trips: trips, TripKeys: tripKeys}
-}
-
-// newKey names a shared count: a fault's or trip's id alone could be made again by a later run.
-func newKey() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+		LimitsMode: a.Limits.Mode().String(), LimitsEpoch: a.Limits.Epoch(), Trips: trips, Counts: counts}
 }
 
 // publishControl writes this instance's control state for the others.
@@ -84,13 +80,13 @@ func (a *App) publishControl(ctx context.Context) error {
 	st := a.controlState()
 	// A count is made once, by the first publication of its rule; later ones leave it alone.
 	for _, tr := range st.Trips {
-		if err := a.Store.InitSerial(ctx, "trip:"+st.TripKeys[tr.ID], int64(tr.After)+1); err != nil {
+		if err := a.Store.InitSerial(ctx, st.Counts["trip:"+tr.ID], int64(tr.After)+1); err != nil {
 			return err
 		}
 	}
 	for _, r := range st.Faults {
-		if key := st.FaultKeys[r.ID]; key != "" {
-			if err := a.Store.InitSerial(ctx, "fault:"+key, int64(r.Left)); err != nil {
+		if name := st.Counts["fault:"+r.ID]; name != "" {
+			if err := a.Store.InitSerial(ctx, name, int64(r.Left)); err != nil {
 				return err
 			}
 		}
@@ -120,12 +116,9 @@ func (a *App) takeControl(ctx context.Context) {
 	a.Msgs.SetDelays(st.Delays)
 	a.Voice.SetTimings(st.Voice)
 	a.sharedMu.Lock()
-	a.faultKeys, a.tripKeys = st.FaultKeys, st.TripKeys
-	if a.faultKeys == nil {
-		a.faultKeys = map[string]string{}
-	}
-	if a.tripKeys == nil {
-		a.tripKeys = map[string]string{}
+	a.counts = st.Counts
+	if a.counts == nil {
+		a.counts = map[string]string{}
 	}
 	a.sharedMu.Unlock()
 	a.Faults.Replace(st.Faults, st.FaultSeed)
@@ -138,33 +131,35 @@ func (a *App) takeControl(ctx context.Context) {
 	a.Voice.Kick()
 }
 
-// claimFault takes one of a limited fault's calls from the count all instances share.
-func (a *App) claimFault(id string) bool {
+// takeCount takes one call from the count all instances share of a rule ("fault:" or "trip:"
+// and its id) and returns what is left; shared is false when the rule has none (it is not
+// published yet, or the database failed), and this instance's own count decides.
+func (a *App) takeCount(rule string) (left int64, ok, shared bool) {
 	a.sharedMu.Lock()
-	key := a.faultKeys[id]
+	name := a.counts[rule]
 	a.sharedMu.Unlock()
-	if key == "" {
-		return true // not yet published: this instance alone has it
+	if name == "" {
+		return 0, true, false
 	}
-	_, ok, err := a.Store.TakeSerial(context.Background(), "fault:"+key)
+	left, ok, err := a.Store.TakeSerial(context.Background(), name)
 	if err != nil {
-		a.Log.Error("count a fault's call", "fault", id, "err", err)
-		return true
+		a.Log.Error("count a call of a shared rule", "rule", rule, "err", err)
+		return 0, true, false
 	}
+	return left, ok, true
+}
+
+// claimFault is the faults' Claim: a limited fault fails a call only if the shared count grants
+// it.
+func (a *App) claimFault(id string) bool {
+	_, ok, _ := a.takeCount("fault:" + id)
 	return ok
 }
 
-// claimTrip takes one of a trip's calls from the count all instances share.
+// claimTrip is the rate limiter's ClaimTrip (a negative left: no shared count).
 func (a *App) claimTrip(id string) (int64, bool) {
-	a.sharedMu.Lock()
-	key := a.tripKeys[id]
-	a.sharedMu.Unlock()
-	if key == "" {
-		return -1, true // not yet published: this instance's own count decides
-	}
-	left, ok, err := a.Store.TakeSerial(context.Background(), "trip:"+key)
-	if err != nil {
-		a.Log.Error("count a trip's call", "trip", id, "err", err)
+	left, ok, shared := a.takeCount("trip:" + id)
+	if !shared {
 		return -1, true
 	}
 	return left, ok
@@ -191,38 +186,13 @@ func (a *App) shareControl(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		buf := &heldResponse{header: http.Header{}, status: http.StatusOK}
-		next.ServeHTTP(buf, r)
+		held := restapi.NewRecorder() // control-plane answers are small and never streamed
+		next.ServeHTTP(held, r)
 		if err := a.publishControl(r.Context()); err != nil {
 			a.Log.Error("publish the control state", "err", err)
 		}
-		for k, v := range buf.header {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(buf.status)
-		_, _ = w.Write(buf.body.Bytes())
+		held.WriteTo(w)
 	})
-}
-
-// heldResponse keeps a control-plane answer (small, and never streamed) until it may go.
-type heldResponse struct {
-	header http.Header
-	status int
-	wrote  bool
-	body   bytes.Buffer
-}
-
-func (h *heldResponse) Header() http.Header { return h.header }
-
-func (h *heldResponse) WriteHeader(status int) {
-	if !h.wrote {
-		h.status, h.wrote = status, true
-	}
-}
-
-func (h *heldResponse) Write(b []byte) (int, error) {
-	h.wrote = true
-	return h.body.Write(b)
 }
 
 // rateSyncEvery is how often instances sharing a database exchange their rate-limit counts:
@@ -248,6 +218,9 @@ func (a *App) syncRateCounts(ctx context.Context) {
 }
 
 func (a *App) exchangeRateCounts(ctx context.Context, after *int64) error {
+	if a.Limits.Mode() == ratelimit.Off {
+		return nil // nothing is counted; what others count meanwhile waits in the table
+	}
 	epoch := a.Limits.Epoch()
 	if ds := a.Limits.TakeDeltas(); len(ds) > 0 {
 		doc, err := json.Marshal(ds)

@@ -26,11 +26,17 @@ import (
 // specApp runs rcemu with the fetched spec, or skips the test when it has not been fetched.
 func specApp(t *testing.T, opts ...rctest.Option) *rctest.App {
 	t.Helper()
+	return rctest.MustOpenApp(t, append([]rctest.Option{withSpec(t)}, opts...)...)
+}
+
+// withSpec loads the cached spec, skipping the test when it has not been fetched.
+func withSpec(t *testing.T) rctest.Option {
+	t.Helper()
 	path := rctest.SpecPath()
 	if path == "" {
 		t.Skip("the spec has not been fetched (scripts/fetch-spec.sh; make test does it)")
 	}
-	return rctest.MustOpenApp(t, append([]rctest.Option{rctest.WithSpec(path)}, opts...)...)
+	return rctest.WithSpec(path)
 }
 
 // TestEveryOperationAnswers sends one generated valid request to every operation of the spec.

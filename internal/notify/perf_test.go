@@ -58,7 +58,6 @@ import (
 	"github.com/rcemu/rcemu/internal/hookhttp"
 	"github.com/rcemu/rcemu/internal/notify"
 	"github.com/rcemu/rcemu/internal/rctest"
-	"github.com/rcemu/rcemu/internal/store/pgtest"
 )
 
 var perfClient = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
@@ -189,16 +188,7 @@ func TestPerfWebHookDelivery(t *testing.T) {
 	// database; the subscriptions are made through the second; bus events happen on the first,
 	// HTTP writes (RCEMU_PERF_SOURCE=http) go half through each, and the instance that takes a
 	// write delivers its notifications (issue 14: ≥ 2,000 notifications/s, p99 < 100 ms).
-	instances := rctest.EnvInt("RCEMU_PERF_INSTANCES", 1)
-	var a, via *rctest.App
-	if instances == 2 {
-		dsn := pgtest.Database(t)
-		a = rctest.MustOpenApp(t, rctest.WithSeed(rctest.PerfSeed(t, users)), rctest.WithDB(dsn))
-		via = rctest.MustOpenApp(t, rctest.WithDB(dsn))
-	} else {
-		a = rctest.MustOpenApp(t, rctest.WithSeed(rctest.PerfSeed(t, users)))
-		via = a
-	}
+	a, via := rctest.PerfApps(t, users)
 	us := a.LoginAll(t)
 	if len(us) != users {
 		t.Fatalf("logged in %d users, want %d", len(us), users)

@@ -314,3 +314,16 @@ func Pct(d []time.Duration, p float64) time.Duration {
 
 // Ms renders a duration in milliseconds.
 func Ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
+
+// PerfApps opens a performance test's emulator, seeded with users. With RCEMU_PERF_INSTANCES=2
+// (and RCEMU_TEST_POSTGRES) a second instance shares its PostgreSQL database and is returned as
+// via, for the test's subscribers; otherwise via is a.
+func PerfApps(t *testing.T, users int) (a, via *App) {
+	t.Helper()
+	seed := WithSeed(PerfSeed(t, users))
+	if EnvInt("RCEMU_PERF_INSTANCES", 1) == 2 {
+		return TwoInstances(t, seed)
+	}
+	a = MustOpenApp(t, seed)
+	return a, a
+}

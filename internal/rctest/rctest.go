@@ -42,14 +42,15 @@ func WithDB(path string) Option { return func(c *config.Config) { c.DB = path } 
 // closed when the test ends.
 func MustOpenApp(tb testing.TB, opts ...Option) *App {
 	tb.Helper()
-	cfg := config.Config{Addr: "127.0.0.1:0", DB: filepath.Join(tb.TempDir(), "rcemu.db"), LogLevel: slog.LevelError,
-		MaxBody: 10 << 20}
-	if pgtest.DSN() != "" {
-		// The whole integration suite runs on PostgreSQL this way, each app on a database of its own.
-		cfg.DB = pgtest.Database(tb)
-	}
+	file := filepath.Join(tb.TempDir(), "rcemu.db")
+	cfg := config.Config{Addr: "127.0.0.1:0", DB: file, LogLevel: slog.LevelError, MaxBody: 10 << 20}
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if cfg.DB == file && pgtest.DSN() != "" {
+		// The whole integration suite runs on PostgreSQL this way, each app on a database of its
+		// own (unless an option named one).
+		cfg.DB = pgtest.Database(tb)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a := app.New(cfg, log)
@@ -67,6 +68,14 @@ func MustOpenApp(tb testing.TB, opts ...Option) *App {
 		tb.Fatalf("credentials: %v", err)
 	}
 	return &App{App: a, URL: a.URL(), Creds: c, tb: tb}
+}
+
+// TwoInstances starts two emulators on one fresh PostgreSQL database (skipping the test without
+// RCEMU_TEST_POSTGRES); a opens first, so it leads.
+func TwoInstances(tb testing.TB, opts ...Option) (a, b *App) {
+	tb.Helper()
+	opts = append(opts, WithDB(pgtest.Database(tb)))
+	return MustOpenApp(tb, opts...), MustOpenApp(tb, opts...)
 }
 
 // User returns the seeded user with the given account index (0 or 1) and extension number.

@@ -139,8 +139,9 @@ type Notifications interface {
 	AllSubscriptions(ctx context.Context) ([]rc.Subscription, error)
 	// DeleteSubscription removes a subscription and its undelivered notifications.
 	DeleteSubscription(ctx context.Context, id string) error
-	// LastDeliveryID is the largest delivery id ever stored; new ones are numbered above it.
-	LastDeliveryID(ctx context.Context) (int64, error)
+	// ReserveDeliveryIDs hands out n consecutive delivery ids above every one stored or handed
+	// out before, to any instance, even across a reset or an import.
+	ReserveDeliveryIDs(ctx context.Context, n int) (first int64, err error)
 	// SaveDeliveries writes deliveries as they now stand, in one transaction: pending and failed
 	// ones are inserted or updated, delivered ones leave the outbox.
 	SaveDeliveries(ctx context.Context, ds []rc.Delivery) error

@@ -37,7 +37,6 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/rcemu/rcemu/internal/rctest"
-	"github.com/rcemu/rcemu/internal/store/pgtest"
 )
 
 // bodyInt reads the integer after `"name":` in the notification body of a frame (after
@@ -68,15 +67,7 @@ func TestPerfWebSocketFanout(t *testing.T) {
 	// RCEMU_PERF_INSTANCES=2 (with RCEMU_TEST_POSTGRES): the sockets open on a second instance
 	// sharing a PostgreSQL database with the one the events happen on, so that every
 	// notification is relayed through the database.
-	var a, via *rctest.App
-	if rctest.EnvInt("RCEMU_PERF_INSTANCES", 1) == 2 {
-		dsn := pgtest.Database(t)
-		a = rctest.MustOpenApp(t, rctest.WithSeed(rctest.PerfSeed(t, users)), rctest.WithDB(dsn))
-		via = rctest.MustOpenApp(t, rctest.WithDB(dsn))
-	} else {
-		a = rctest.MustOpenApp(t, rctest.WithSeed(rctest.PerfSeed(t, users)))
-		via = a
-	}
+	a, via := rctest.PerfApps(t, users)
 	us := a.LoginAll(t)
 	clock := rctest.NewLatencyClock()
 

@@ -534,27 +534,23 @@ func (g *Gateway) request(ctx context.Context, s *session, m meta, body json.Raw
 	if rdr != nil && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	rec := &recorder{header: http.Header{}}
+	rec := restapi.NewRecorder()
 	g.Handler.ServeHTTP(rec, req)
 	hdr := map[string]string{}
-	for k := range rec.header {
-		hdr[k] = rec.header.Get(k)
+	for k := range rec.Header() {
+		hdr[k] = rec.Header().Get(k)
 	}
-	if v := rec.header["RCRequestId"]; len(v) > 0 {
+	if v := rec.Header()["RCRequestId"]; len(v) > 0 {
 		hdr["RCRequestId"] = v[0]
 	}
-	status := rec.status
-	if status == 0 {
-		status = 200
-	}
 	var out any
-	if rec.body.Len() > 0 {
-		out = json.RawMessage(rec.body.Bytes())
-		if !json.Valid(rec.body.Bytes()) {
-			out = rec.body.String()
+	if rec.Body.Len() > 0 {
+		out = json.RawMessage(rec.Body.Bytes())
+		if !json.Valid(rec.Body.Bytes()) {
+			out = rec.Body.String()
 		}
 	}
-	return frame(meta{Type: "ClientRequest", MessageID: m.MessageID, Status: status, Headers: hdr}, out)
+	return frame(meta{Type: "ClientRequest", MessageID: m.MessageID, Status: rec.Status(), Headers: hdr}, out)
 }
 
 func encodePair(k string, v any) string {
@@ -567,26 +563,6 @@ func encodePair(k string, v any) string {
 		s = string(b)
 	}
 	return url.QueryEscape(k) + "=" + url.QueryEscape(s)
-}
-
-// recorder captures the REST API's answer to a ClientRequest.
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (r *recorder) Header() http.Header { return r.header }
-func (r *recorder) WriteHeader(s int) {
-	if r.status == 0 {
-		r.status = s
-	}
-}
-func (r *recorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = 200
-	}
-	return r.body.Write(b)
 }
 
 // Close closes every socket (at shutdown) and returns when their goroutines have.

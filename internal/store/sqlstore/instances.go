@@ -65,7 +65,6 @@ func (db *DB) liveOwners() string {
 func (db *DB) AdoptDeliveries(ctx context.Context, limit int) ([]rc.Delivery, error) {
 	var out []rc.Delivery
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		out = out[:0]
 		args := []any{db.self}
 		if db.dialect != postgres {
 			args = append(args, db.self)
@@ -73,22 +72,12 @@ func (db *DB) AdoptDeliveries(ctx context.Context, limit int) ([]rc.Delivery, er
 		args = append(args, limit)
 		rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET owner = ? WHERE id IN (
 			SELECT id FROM deliveries WHERE state = 'pending' AND owner NOT IN (`+db.liveOwners()+`) ORDER BY id LIMIT ?)
-			RETURNING id, subscription_id, body, created_ms, next_ms, attempts, state`, args...)
+			RETURNING `+deliveryColumns, args...)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var d rc.Delivery
-			var body string
-			var created, next int64
-			if err := rows.Scan(&d.ID, &d.SubscriptionID, &body, &created, &next, &d.Attempts, &d.State); err != nil {
-				return err
-			}
-			d.Body, d.Created, d.Next = []byte(body), time.UnixMilli(created), time.UnixMilli(next)
-			out = append(out, d)
-		}
-		return rows.Err()
+		out, err = scanDeliveries(rows)
+		return err
 	})
 	// RETURNING promises no order.
 	slices.SortFunc(out, func(a, b rc.Delivery) int { return cmp.Compare(a.ID, b.ID) })
@@ -153,14 +142,11 @@ func (db *DB) ClaimWS(ctx context.Context, sessions []string) ([]Relayed, error)
 	var got []row
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		got = got[:0]
-		for len(sessions) > 0 {
-			chunk := sessions[:min(len(sessions), 500)]
-			sessions = sessions[len(chunk):]
-			args := make([]any, len(chunk))
-			for i, s := range chunk {
-				args[i] = s
-			}
-			rows, err := tx.QueryContext(ctx, `DELETE FROM ws_relay WHERE session IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)
+		for rest := sessions; len(rest) > 0; {
+			chunk := rest[:min(len(rest), 500)]
+			rest = rest[len(chunk):]
+			var args []any
+			rows, err := tx.QueryContext(ctx, `DELETE FROM ws_relay WHERE `+inList("session", chunk, &args)+`
 				RETURNING id, session, body`, args...)
 			if err != nil {
 				return err

@@ -70,27 +70,20 @@ func (db *DB) DeleteSubscription(ctx context.Context, id string) error {
 	})
 }
 
-func (db *DB) LastDeliveryID(ctx context.Context) (int64, error) {
-	var seq, maxID sql.NullInt64
-	// AUTOINCREMENT keeps the high-water mark even after the rows are gone, so ids are not reused
-	// across restarts.
-	// PostgreSQL's identity sequence does the same.
-	q := `SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'deliveries'), (SELECT MAX(id) FROM deliveries)`
-	if db.dialect == postgres {
-		q = `SELECT pg_sequence_last_value(pg_get_serial_sequence('deliveries', 'id')::regclass), (SELECT MAX(id) FROM deliveries)`
-	}
-	if err := db.r.QueryRowContext(ctx, q).Scan(&seq, &maxID); err != nil {
-		return 0, err
-	}
-	return max(seq.Int64, maxID.Int64), nil
-}
-
 func (db *DB) PendingDeliveries(ctx context.Context, afterID int64, limit int) ([]rc.Delivery, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id, subscription_id, body, created_ms, next_ms, attempts, state FROM deliveries
+	rows, err := db.r.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries
 		WHERE state = 'pending' AND id > ? ORDER BY id LIMIT ?`, afterID, limit)
 	if err != nil {
 		return nil, err
 	}
+	return scanDeliveries(rows)
+}
+
+// deliveryColumns are what scanDeliveries reads.
+const deliveryColumns = `id, subscription_id, body, created_ms, next_ms, attempts, state`
+
+// scanDeliveries reads rows of deliveryColumns, and closes them.
+func scanDeliveries(rows *sql.Rows) ([]rc.Delivery, error) {
 	defer rows.Close()
 	var out []rc.Delivery
 	for rows.Next() {

@@ -86,11 +86,12 @@ func testSubscriptions(t *testing.T, open Opener) {
 	if all, err := db.AllSubscriptions(ctx); err != nil || len(all) != 2 || all[0].ID != "sub1" {
 		t.Fatalf("all subscriptions: %+v %v", all, err)
 	}
-	last, err := db.LastDeliveryID(ctx)
+	first, err := db.ReserveDeliveryIDs(ctx, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := rc.Delivery{ID: last + 1, SubscriptionID: "sub1", Body: []byte(`{"a":1}`), Created: at, Next: at, State: "pending"}
+	last := first - 1
+	d := rc.Delivery{ID: first, SubscriptionID: "sub1", Body: []byte(`{"a":1}`), Created: at, Next: at, State: "pending"}
 	if err := db.SaveDeliveries(ctx, []rc.Delivery{d}); err != nil {
 		t.Fatal(err)
 	}
